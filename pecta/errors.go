@@ -1,0 +1,263 @@
+package pecta
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pecta-ai/pecta-go/internal/retry"
+)
+
+// Error codes the API documents (API.md section 2).
+const (
+	CodeValidation   = "validation_error"
+	CodeBadJSON      = "bad_json"
+	CodeAuthMissing  = "auth_missing"
+	CodeAuthFormat   = "auth_format"
+	CodeAuthInvalid  = "auth_invalid"
+	CodeAuthRevoked  = "auth_revoked"
+	CodeHMACNoSecret = "hmac_no_secret"
+	CodeHMACInvalid  = "hmac_invalid"
+	CodeRateLimited  = "rate_limited"
+	CodeForbidden    = "forbidden"
+	CodeNotFound     = "not_found"
+)
+
+// Sentinels for errors.Is. An *APIError matches the sentinel of its Code;
+// ErrServer matches any 5xx and ErrRateLimited any 429, whatever the body.
+var (
+	ErrValidation   = &sentinel{code: CodeValidation}
+	ErrBadJSON      = &sentinel{code: CodeBadJSON}
+	ErrAuthMissing  = &sentinel{code: CodeAuthMissing}
+	ErrAuthFormat   = &sentinel{code: CodeAuthFormat}
+	ErrAuthInvalid  = &sentinel{code: CodeAuthInvalid}
+	ErrAuthRevoked  = &sentinel{code: CodeAuthRevoked}
+	ErrHMACNoSecret = &sentinel{code: CodeHMACNoSecret}
+	ErrHMACInvalid  = &sentinel{code: CodeHMACInvalid}
+	ErrRateLimited  = &sentinel{code: CodeRateLimited}
+	ErrForbidden    = &sentinel{code: CodeForbidden}
+	ErrNotFound     = &sentinel{code: CodeNotFound}
+	ErrServer       = &sentinel{code: "server_error"}
+
+	// ErrSecretKeyRequired is returned, before any request, by calls that
+	// need a secret key (Keys.*) on a client holding a publishable key.
+	ErrSecretKeyRequired = errors.New("pecta: this call needs a secret (sk_live_) key")
+
+	// ErrInvalidResponse matches a *ResponseError: a 2xx whose body could
+	// not be read or decoded.
+	ErrInvalidResponse = errors.New("pecta: invalid response from server")
+)
+
+type sentinel struct{ code string }
+
+func (s *sentinel) Error() string { return "pecta: " + s.code }
+
+// APIError is any non-2xx answer from the API. It is typed even when the
+// body is empty, HTML or truncated: Code is then "" and Message holds a
+// bounded, printable excerpt of what came back.
+type APIError struct {
+	StatusCode int           // HTTP status
+	Code       string        // machine code from the body ("rate_limited"), "" if none
+	Message    string        // human text from the body
+	RetryAfter time.Duration // parsed Retry-After header, 0 if absent
+	RequestID  string        // X-Request-Id header, if the server sent one
+	Attempts   int           // requests made, retries included
+	Op         string        // SDK call ("evaluate", "keys.create")
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("pecta: ")
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteByte(' ')
+		b.WriteString(strings.ToLower(t))
+	}
+	if e.Code != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Code)
+		b.WriteByte(')')
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RetryAfter > 0 {
+		b.WriteString("; retry after ")
+		b.WriteString(e.RetryAfter.String())
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" [request ")
+		b.WriteString(e.RequestID)
+		b.WriteByte(']')
+	}
+	return b.String()
+}
+
+// Is matches the sentinel of e's code, ErrServer for 5xx and ErrRateLimited
+// for any 429.
+func (e *APIError) Is(target error) bool {
+	s, ok := target.(*sentinel)
+	if !ok {
+		return false
+	}
+	switch s {
+	case ErrServer:
+		return e.StatusCode >= 500
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests || e.Code == CodeRateLimited
+	}
+	return e.Code == s.code
+}
+
+// Temporary reports whether the same request may succeed later (429, 5xx).
+func (e *APIError) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
+
+// maxErrorBody bounds how much of an error body is read.
+const maxErrorBody = 64 << 10
+
+// maxMessage bounds the message kept from an error body.
+const maxMessage = 512
+
+// newAPIError builds an *APIError from a status, headers and a bounded body.
+func newAPIError(status int, h http.Header, body []byte) *APIError {
+	e := &APIError{StatusCode: status}
+	if h != nil {
+		if d, ok := retry.ParseRetryAfter(h.Get("Retry-After"), time.Now()); ok {
+			e.RetryAfter = d
+		}
+		e.RequestID = clip(h.Get("X-Request-Id"), 128)
+	}
+	var env struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+		Code    string          `json:"code"`
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &env) == nil {
+		e.Code = clip(env.Code, 64)
+		var msg string
+		if json.Unmarshal(env.Error, &msg) != nil {
+			// some proxies send {"error": {"message": ...}}
+			var nested struct {
+				Message string `json:"message"`
+				Code    string `json:"code"`
+			}
+			if json.Unmarshal(env.Error, &nested) == nil {
+				msg = nested.Message
+				if e.Code == "" {
+					e.Code = clip(nested.Code, 64)
+				}
+			}
+		}
+		if msg == "" {
+			msg = env.Message
+		}
+		e.Message = clip(msg, maxMessage)
+		return e
+	}
+	// not the documented envelope: keep a printable excerpt
+	e.Message = excerpt(trimmed)
+	return e
+}
+
+// excerpt returns a short, single-line, printable prefix of b.
+func excerpt(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	s := strings.ToValidUTF8(string(b), "")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 0 {
+		s = "unexpected body: " + s
+	}
+	return s
+}
+
+// clip truncates s to at most n bytes on a rune boundary and strips control
+// characters.
+func clip(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+		for len(s) > 0 && !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// KeyError reports a key that is not well formed. It never contains the key.
+type KeyError struct {
+	Field  string // which key ("api key", "secret key")
+	Reason string
+}
+
+func (e *KeyError) Error() string {
+	f := e.Field
+	if f == "" {
+		f = "key"
+	}
+	return "pecta: malformed " + f + ": " + e.Reason
+}
+
+// ValidationError reports a request the SDK refused locally, before any
+// network I/O, naming the offending field.
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	return "pecta: invalid " + e.Field + ": " + e.Reason
+}
+
+// Is makes a local validation failure match ErrValidation, like the
+// server's validation_error.
+func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
+
+// ResponseError is a 2xx answer whose body could not be read or decoded
+// (truncated, not JSON, too large). It matches ErrInvalidResponse.
+type ResponseError struct {
+	Op         string
+	StatusCode int
+	Err        error
+}
+
+func (e *ResponseError) Error() string {
+	return fmt.Sprintf("pecta: %s: invalid %d response: %v", e.Op, e.StatusCode, e.Err)
+}
+
+// Unwrap returns the decoding error.
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+// Is matches ErrInvalidResponse.
+func (e *ResponseError) Is(target error) bool { return target == ErrInvalidResponse }

@@ -1,0 +1,59 @@
+package pecta
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/pecta-ai/pecta-go/internal/hmacsig"
+)
+
+// Ingest sends 1..100 events in one POST /v1/ingest. Events are validated
+// locally first; nothing is sent if one is invalid. With WithSecretKey the
+// body is signed once (X-Pecta-Signature) and every retry resends the same
+// bytes and header.
+//
+// Ingest is retried on network errors, 429 and 5xx: a retry after a
+// response was lost can deliver a batch twice, which telemetry tolerates.
+// For high-volume, non-blocking telemetry use the telemetry package.
+func (c *Client) Ingest(ctx context.Context, events []Event) (*IngestResult, error) {
+	if len(events) == 0 {
+		return nil, &ValidationError{Field: "events", Reason: "at least 1 event is required"}
+	}
+	if len(events) > MaxBatchEvents {
+		return nil, &ValidationError{Field: "events", Reason: "at most 100 events per batch"}
+	}
+	body := make([]byte, 0, 64+160*len(events))
+	body = append(body, `{"events":[`...)
+	for i := range events {
+		if err := events[i].Validate(); err != nil {
+			ve := err.(*ValidationError)
+			return nil, &ValidationError{Field: "events[" + strconv.Itoa(i) + "]." + ve.Field, Reason: ve.Reason}
+		}
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = events[i].AppendJSON(body)
+	}
+	body = append(body, "]}"...)
+	return c.IngestRaw(ctx, body, "")
+}
+
+// IngestRaw posts body, an already encoded {"events":[...]} document, to
+// POST /v1/ingest exactly as given, for relays and batching emitters. If
+// signature is not empty it is sent as X-Pecta-Signature; otherwise a client
+// with a secret key signs body. Retries resend the same bytes and header.
+func (c *Client) IngestRaw(ctx context.Context, body []byte, signature string) (*IngestResult, error) {
+	if len(body) == 0 {
+		return nil, &ValidationError{Field: "body", Reason: "is empty"}
+	}
+	if signature == "" && c.secretKey != "" {
+		signature = hmacsig.Sign(body, string(c.secretKey))
+	}
+	var out IngestResult
+	err := c.do(ctx, &call{op: "ingest", method: http.MethodPost, path: "/v1/ingest", body: body, signature: signature, class: retrySafe}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
