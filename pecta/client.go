@@ -1,6 +1,7 @@
 package pecta
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -250,9 +251,9 @@ func isLoopback(host string) bool {
 func (c *Client) BaseURL() string { return c.baseURL.String() }
 
 // String describes the client with its key redacted.
-func (c *Client) String() string {
-	if c == nil {
-		return "pecta.Client(nil)"
+func (c Client) String() string {
+	if c.baseURL == nil {
+		return "pecta.Client{}"
 	}
 	s := "pecta.Client{base: " + c.baseURL.String() + ", key: " + c.apiKey.Preview()
 	if c.secretKey != "" {
@@ -262,12 +263,18 @@ func (c *Client) String() string {
 }
 
 // GoString is String: the client never prints its keys.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
-// Format prints String for every verb.
-func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+// Format prints String for every verb, for values and pointers alike.
+func (c Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
 
 // LogValue logs the base URL and key preview.
-func (c *Client) LogValue() slog.Value {
+func (c Client) LogValue() slog.Value {
+	if c.baseURL == nil {
+		return slog.StringValue("pecta.Client{}")
+	}
 	return slog.GroupValue(slog.String("base_url", c.baseURL.String()), slog.String("key", c.apiKey.Preview()))
 }
+
+// MarshalJSON encodes what String shows, never the keys.
+func (c Client) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }

@@ -1,0 +1,175 @@
+package pecta
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeEvents serves GET /v1/events from memory with the documented paging
+// rules: newest first, to/from inclusive, offset at most 100000.
+type fakeEvents struct {
+	mu     sync.Mutex
+	events []fakeEvent // sorted newest first
+	calls  int
+}
+
+type fakeEvent struct {
+	id int
+	at time.Time
+}
+
+func (f *fakeEvents) add(id int, at time.Time) {
+	f.events = append(f.events, fakeEvent{id, at})
+	sort.SliceStable(f.events, func(i, j int) bool {
+		if !f.events[i].at.Equal(f.events[j].at) {
+			return f.events[i].at.After(f.events[j].at)
+		}
+		return f.events[i].id > f.events[j].id
+	})
+}
+
+func (f *fakeEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	q := r.URL.Query()
+	limit, offset := 50, 0
+	if v := q.Get("limit"); v != "" {
+		limit, _ = strconv.Atoi(v)
+	}
+	if v := q.Get("offset"); v != "" {
+		offset, _ = strconv.Atoi(v)
+	}
+	if limit < 1 || limit > 100 || offset < 0 || offset > 100000 {
+		w.WriteHeader(400)
+		w.Write([]byte(`{"error":"offset: out of range","code":"validation_error","status":400}`))
+		return
+	}
+	var to time.Time
+	if v := q.Get("to"); v != "" {
+		to, _ = time.Parse(time.RFC3339Nano, v)
+	}
+	var b strings.Builder
+	b.WriteString(`{"events":[`)
+	n, skipped := 0, 0
+	for _, e := range f.events {
+		if !to.IsZero() && e.at.After(to) {
+			continue
+		}
+		if skipped < offset {
+			skipped++
+			continue
+		}
+		if n == limit {
+			break
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"id":"evt_` + strconv.Itoa(e.id) + `","agent_id":"a","created_at":"` + e.at.Format(time.RFC3339Nano) + `","passed":true,"gates":[]}`)
+		n++
+	}
+	b.WriteString(`],"limit":` + strconv.Itoa(limit) + `,"offset":` + strconv.Itoa(offset) + `,"count":` + strconv.Itoa(n) + `}`)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(b.String()))
+	if f.calls == 1 {
+		// events arriving after the walk started must not shift its pages
+		for i := 0; i < 7; i++ {
+			f.add(1_000_000+i, time.Now().Add(time.Hour))
+		}
+	}
+}
+
+func TestEventsAllWalksPastOffsetLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks 100k events")
+	}
+	const total = 100_257
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := &fakeEvents{}
+	for i := 0; i < total; i++ {
+		// groups of three share a timestamp, so page and restart
+		// boundaries fall inside ties
+		f.events = append(f.events, fakeEvent{i, base.Add(time.Duration(i/3) * time.Millisecond)})
+	}
+	f.add(-1, base.Add(-time.Hour)) // sort once
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, testPK)
+
+	seen := make(map[string]bool, total+1)
+	prev := time.Time{}
+	for ev, err := range c.Events.All(context.Background(), EventListParams{}) {
+		if err != nil {
+			t.Fatalf("walk: %v", err)
+		}
+		if seen[ev.ID] {
+			t.Fatalf("event %s yielded twice", ev.ID)
+		}
+		seen[ev.ID] = true
+		if !prev.IsZero() && ev.CreatedAt.After(prev) {
+			t.Fatalf("order: %v after %v", ev.CreatedAt, prev)
+		}
+		prev = ev.CreatedAt
+	}
+	if len(seen) != total+1 {
+		t.Fatalf("walk yielded %d events, want %d", len(seen), total+1)
+	}
+	if seen["evt_1000000"] {
+		t.Error("walk included an event created after it started")
+	}
+}
+
+func TestEventsAllStopsOnBreakAndError(t *testing.T) {
+	f := &fakeEvents{}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 250; i++ {
+		f.add(i, base.Add(time.Duration(i)*time.Second))
+	}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, testPK)
+	n := 0
+	for range c.Events.All(context.Background(), EventListParams{Limit: 10}) {
+		n++
+		if n == 15 {
+			break
+		}
+	}
+	if f.calls != 2 {
+		t.Errorf("fetched %d pages for 15 events of 10 a page", f.calls)
+	}
+	s := newScript(t, reply(401, apiErr(401, "auth_revoked")))
+	c2 := newTestClient(t, s.URL, testPK)
+	errs := 0
+	for _, err := range c2.Events.All(context.Background(), EventListParams{}) {
+		if !errors.Is(err, ErrAuthRevoked) {
+			t.Errorf("err = %v", err)
+		}
+		errs++
+	}
+	if errs != 1 {
+		t.Errorf("yielded %d errors, want 1", errs)
+	}
+}
+
+func TestEventListParamsValidation(t *testing.T) {
+	c := newTestClient(t, "http://127.0.0.1:1", testPK)
+	yes := true
+	for _, p := range []EventListParams{{Limit: -1}, {Limit: 101}, {Offset: 100001}, {Offset: -1},
+		{From: time.Now(), To: time.Now().Add(-time.Hour)}, {AgentID: strings.Repeat("a", 201), Passed: &yes}} {
+		_, err := c.Events.List(context.Background(), p)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || !errors.Is(err, ErrValidation) {
+			t.Errorf("%+v: err = %v", p, err)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package pectatest
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestHealthNeedsNoAuth(t *testing.T) {
+	_, c := newTestServer(t)
+	res := c.do("GET", "/health", "", nil)
+	require.Equal(t, http.StatusOK, res.status)
+	require.Equal(t, "ok", res.decode(t)["status"])
+	require.Equal(t, http.StatusMethodNotAllowed, c.do("POST", "/health", "", "{}").status)
+}
+
+func TestAuthErrors(t *testing.T) {
+	srv, c := newTestServer(t)
+	revokedID, revoked := srv.CreateKey("old", "publishable")
+	res := c.do("DELETE", "/v1/keys/"+revokedID, srv.SecretKey, nil)
+	require.Equal(t, http.StatusNoContent, res.status)
+	unknown := "pk_live_" + strings.Repeat("A", 32)
+
+	tests := []struct {
+		name    string
+		headers []string
+		status  int
+		code    string
+	}{
+		{"no header", nil, 401, CodeAuthMissing},
+		{"basic scheme", []string{"Authorization", "Basic abc"}, 401, CodeAuthMissing},
+		{"bearer without key", []string{"Authorization", "Bearer"}, 401, CodeAuthMissing},
+		{"bad format", []string{"Authorization", "Bearer pk_live_short"}, 401, CodeAuthFormat},
+		{"test prefix", []string{"Authorization", "Bearer pk_test_" + strings.Repeat("a", 32)}, 401, CodeAuthFormat},
+		{"non alnum", []string{"Authorization", "Bearer pk_live_" + strings.Repeat("-", 32)}, 401, CodeAuthFormat},
+		{"unknown", []string{"Authorization", "Bearer " + unknown}, 401, CodeAuthInvalid},
+		{"revoked", []string{"Authorization", "Bearer " + revoked}, 401, CodeAuthRevoked},
+		{"lower-case bearer", []string{"Authorization", "bearer " + srv.PublishableKey}, 200, ""},
+		{"x-api-key alone", []string{"X-API-Key", srv.PublishableKey}, 200, ""},
+		{"bearer wins over bad x-api-key", []string{"Authorization", "Bearer " + srv.PublishableKey, "X-API-Key", unknown}, 200, ""},
+		{"bearer wins over good x-api-key", []string{"Authorization", "Bearer " + unknown, "X-API-Key", srv.PublishableKey}, 401, CodeAuthInvalid},
+		{"x-api-key bad format", []string{"X-API-Key", "nope"}, 401, CodeAuthFormat},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := c.do("GET", "/v1/agents", "", nil, tt.headers...)
+			require.Equal(t, tt.status, res.status, "body: %s", res.body)
+			if tt.code != "" {
+				require.Equal(t, tt.code, res.errorCode(t))
+				require.NotContains(t, string(res.body), unknown, "error must not echo the key")
+			}
+		})
+	}
+}
+
+func TestScopesAndKeyTypes(t *testing.T) {
+	srv, c := newTestServer(t)
+	_, readOnlySecret := srv.CreateKey("ro", "secret", "read")
+	_, writeOnlyPub := srv.CreateKey("wo", "publishable", "write")
+	evalBody := map[string]any{"agent_id": "a", "output": "hello"}
+
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		key    string
+		body   any
+		status int
+	}{
+		{"publishable cannot list keys", "GET", "/v1/keys", srv.PublishableKey, nil, 403},
+		{"publishable cannot create keys", "POST", "/v1/keys", srv.PublishableKey, map[string]any{"name": "x"}, 403},
+		{"publishable cannot revoke", "DELETE", "/v1/keys/key_x", srv.PublishableKey, nil, 403},
+		{"publishable cannot read usage", "GET", "/v1/usage/logs", srv.PublishableKey, nil, 403},
+		{"read-only secret lists keys", "GET", "/v1/keys", readOnlySecret, nil, 200},
+		{"read-only secret cannot create", "POST", "/v1/keys", readOnlySecret, map[string]any{"name": "x"}, 403},
+		{"read-only secret cannot revoke", "DELETE", "/v1/keys/key_x", readOnlySecret, nil, 403},
+		{"write-only publishable cannot GET", "GET", "/v1/events", writeOnlyPub, nil, 403},
+		{"write-only publishable evaluates", "POST", "/v1/evaluate", writeOnlyPub, evalBody, 200},
+		{"publishable evaluates", "POST", "/v1/evaluate", srv.PublishableKey, evalBody, 200},
+		{"publishable ingests", "POST", "/v1/ingest", srv.PublishableKey, ingestBody(map[string]any{"agent_id": "a"}), 202},
+		{"publishable reads reputation", "GET", "/v1/reputation/a", srv.PublishableKey, nil, 200},
+		{"publishable registers agents", "POST", "/v1/agents", srv.PublishableKey, map[string]any{"agent_id": "a"}, 201},
+		{"secret reads usage", "GET", "/v1/usage/logs", srv.SecretKey, nil, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := c.do(tt.method, tt.path, tt.key, tt.body)
+			require.Equal(t, tt.status, res.status, "body: %s", res.body)
+			if tt.status == 403 {
+				require.Equal(t, CodeForbidden, res.errorCode(t))
+			}
+		})
+	}
+}
+
+// TestKeysStoredHashed proves the key store holds no key in clear: only SHA-256 hashes and
+// previews, for provisioned keys and keys created over the API alike.
+func TestKeysStoredHashed(t *testing.T) {
+	srv, c := newTestServer(t)
+	res := c.do("POST", "/v1/keys", srv.SecretKey, map[string]any{"name": "ci", "type": "secret"})
+	require.Equal(t, http.StatusCreated, res.status)
+	created := res.decode(t)["key"].(string)
+	_, direct := srv.CreateKey("direct", "publishable")
+
+	plaintexts := []string{srv.PublishableKey, srv.SecretKey, created, direct}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	dump := fmt.Sprintf("%#v %#v", srv.keys.byHash, srv.keys.order)
+	for _, rec := range srv.keys.order {
+		dump += fmt.Sprintf("%#v", *rec)
+	}
+	for _, key := range plaintexts {
+		require.NotContains(t, dump, key)
+		require.NotContains(t, dump, key[len("pk_live_"):], "the 32 random characters must not be held")
+		rec, ok := srv.keys.byHash[sha256.Sum256([]byte(key))]
+		require.True(t, ok, "hash of %s stored", keyPreview(key))
+		require.Equal(t, keyPreview(key), rec.preview)
+	}
+	require.Len(t, srv.keys.order, 4)
+}
+
+func TestWithKeysAndWithoutSecret(t *testing.T) {
+	pk := "pk_live_" + strings.Repeat("p", 32)
+	sk := "sk_live_" + strings.Repeat("s", 32)
+	srv, c := newTestServer(t, WithKeys(pk, sk))
+	require.Equal(t, pk, srv.PublishableKey)
+	require.Equal(t, sk, srv.SecretKey)
+	require.Equal(t, 200, c.do("GET", "/v1/keys", sk, nil).status)
+
+	srv2, c2 := newTestServer(t, WithoutSecretKey())
+	require.Empty(t, srv2.SecretKey)
+	require.Equal(t, 200, c2.do("GET", "/v1/agents", srv2.PublishableKey, nil).status)
+
+	require.Panics(t, func() { NewServer(WithKeys("pk_live_bad", "")) })
+	require.Panics(t, func() { NewServer(WithKeys(pk, pk)) })
+}

@@ -1,0 +1,71 @@
+// Package pectatest provides an in-process Pecta API server for tests, examples and users'
+// own integration tests, in the spirit of net/http/httptest.
+//
+// NewServer starts a real HTTP server on a loopback port that implements the whole Pecta
+// wire contract: POST /v1/evaluate, POST /v1/ingest (with HMAC verification), GET
+// /v1/events, GET /v1/reputation/{agentId}, GET and POST /v1/agents, the key-management
+// routes (/v1/keys, /v1/keys/{id}, /v1/usage/logs) and GET /health.
+//
+// # Keys
+//
+// The server provisions one publishable key (Server.PublishableKey) and one secret key
+// (Server.SecretKey), both with scopes read and write; WithKeys chooses them and
+// WithoutSecretKey leaves the organisation without a secret. Keys are stored only as
+// SHA-256 hashes, exactly as Pecta does: apart from those two fields and the once-shown
+// answer of key creation, the server never holds a key in clear. The secret key is also
+// the HMAC-SHA256 secret that signed ingest requests (X-Pecta-Signature: sha256=<hex>) are
+// verified against, in constant time. Authorization: Bearer <key> is the documented
+// header; X-API-Key: <key> is accepted too, and Bearer wins when both are present.
+//
+// # Behaviour
+//
+// Every documented validation limit and error code is enforced, with the error body
+// {"error": ..., "code": ..., "status": ...}. Reputation follows the documented formula
+// over each agent's last 500 evaluations (from evaluate and ingest alike). Rate limits are
+// enforced per rolling 60 s window: 500/min for POST /v1/ingest and 200/min for every other
+// /v1 route (WithRateLimits, WithoutRateLimits). Some details the Pecta reference leaves
+// open are this package's choices:
+//
+//   - A wrong method gets 405 method_not_allowed with an Allow header; an unknown /v1
+//     route gets 404 not_found after authentication, any other path 404 at once.
+//   - Bodies over MaxBodyBytes (5 MiB) get 413 with code validation_error.
+//   - The cloud gates of evaluate are simple rules: filesystem (rm -rf, /etc/passwd, mkfs,
+//     dd if=, ...), pii (email address, US SSN, 13-16 digit card number) and content
+//     (DROP TABLE, <script, ...).
+//   - An ingest event without "passed" counts as passed when all its gates passed or were
+//     skipped. Events carrying input, output or gate details are refused
+//     (validation_error), and one invalid event rejects the whole batch.
+//   - Ingest answers reputation_updates as [{"agent_id", "score", "status"}], one per agent.
+//   - POST /v1/agents answers {"agent_id", "registered": true, "first_seen", "last_seen",
+//     "eval_count"}.
+//   - Times are written as RFC 3339 UTC with milliseconds (2026-05-07T14:22:44.000Z).
+//
+// # Faults
+//
+// FailNext, FailNextRaw and ResetNext queue faults that the next requests get before
+// anything else (authentication included), in the order they were set. SetLatency delays
+// every request, Down and Up take the server off the network and back on the same address.
+// Requests, Ingested and Stats show what the server received.
+//
+// # Example
+//
+// A user's test, talking plain HTTP (the pecta client is used the same way, with
+// pecta.WithBaseURL(srv.URL)):
+//
+//	func TestTelemetry(t *testing.T) {
+//		srv := pectatest.NewServer()
+//		defer srv.Close()
+//
+//		srv.FailNext(1, http.StatusServiceUnavailable, time.Second) // first try fails
+//
+//		body := `{"events":[{"agent_id":"bidder-1","passed":true,"total_latency_ms":4}]}`
+//		req, _ := http.NewRequest("POST", srv.URL+"/v1/ingest", strings.NewReader(body))
+//		req.Header.Set("Authorization", "Bearer "+srv.PublishableKey)
+//		req.Header.Set("Content-Type", "application/json")
+//		// ... send it with the code under test, which should retry ...
+//
+//		if got := len(srv.Ingested()); got != 1 {
+//			t.Fatalf("ingested %d events, want 1", got)
+//		}
+//	}
+package pectatest

@@ -1,0 +1,117 @@
+package pectatest
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Error codes the server answers with. The first group is documented by Pecta; the others
+// are this package's choices where the reference is silent.
+const (
+	CodeValidation       = "validation_error"
+	CodeBadJSON          = "bad_json"
+	CodeAuthMissing      = "auth_missing"
+	CodeAuthFormat       = "auth_format"
+	CodeAuthInvalid      = "auth_invalid"
+	CodeAuthRevoked      = "auth_revoked"
+	CodeHMACNoSecret     = "hmac_no_secret"
+	CodeHMACInvalid      = "hmac_invalid"
+	CodeRateLimited      = "rate_limited"
+	CodeForbidden        = "forbidden"
+	CodeNotFound         = "not_found"
+	CodeMethodNotAllowed = "method_not_allowed" // 405, with an Allow header
+	CodeInternal         = "internal"           // 500 (FailNext)
+	CodeBadGateway       = "bad_gateway"        // 502 (FailNext)
+	CodeUnavailable      = "unavailable"        // 503 (FailNext, or a request cut short by Close)
+	CodeGatewayTimeout   = "gateway_timeout"    // 504 (FailNext)
+)
+
+// apiError is an error answer: {"error": msg, "code": code, "status": status}.
+type apiError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func errorf(status int, code, msg string) *apiError {
+	return &apiError{status: status, code: code, msg: msg}
+}
+
+func validation(msg string) *apiError {
+	return errorf(http.StatusBadRequest, CodeValidation, msg)
+}
+
+type errorBody struct {
+	Error  string `json:"error"`
+	Code   string `json:"code"`
+	Status int    `json:"status"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(errorBody{Error: "encode response", Code: CodeInternal, Status: status})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.status, errorBody{Error: e.msg, Code: e.code, Status: e.status})
+}
+
+// codeForStatus is the code FailNext puts in the body for a status.
+func codeForStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return CodeValidation
+	case http.StatusUnauthorized:
+		return CodeAuthInvalid
+	case http.StatusForbidden:
+		return CodeForbidden
+	case http.StatusNotFound:
+		return CodeNotFound
+	case http.StatusMethodNotAllowed:
+		return CodeMethodNotAllowed
+	case http.StatusTooManyRequests:
+		return CodeRateLimited
+	case http.StatusInternalServerError:
+		return CodeInternal
+	case http.StatusBadGateway:
+		return CodeBadGateway
+	case http.StatusServiceUnavailable:
+		return CodeUnavailable
+	case http.StatusGatewayTimeout:
+		return CodeGatewayTimeout
+	default:
+		return "error"
+	}
+}
+
+// timeFormat is RFC 3339 UTC with milliseconds, as in the Pecta reference
+// (2026-05-07T14:22:44.000Z). Stored times are truncated to milliseconds so what a client
+// reads back compares equal to what is stored.
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+func fmtTime(t time.Time) string {
+	return t.UTC().Format(timeFormat)
+}
+
+func fmtTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := fmtTime(*t)
+	return &s
+}
+
+// retryAfterSeconds rounds d up to whole seconds.
+func retryAfterSeconds(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Second - 1) / time.Second)
+}
