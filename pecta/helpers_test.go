@@ -79,7 +79,6 @@ func apiErr(status int, code string) string {
 	return `{"error":"test error","code":"` + code + `","status":` + strconv.Itoa(status) + `}`
 }
 
-
 // newTestClient returns a client for s with fast retries.
 func newTestClient(t *testing.T, url, key string, opts ...Option) *Client {
 	t.Helper()

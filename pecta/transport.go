@@ -45,7 +45,6 @@ type call struct {
 	signature string // X-Pecta-Signature, computed once
 	noAuth    bool
 	class     retryClass
-	wantCode  int // expected success status; 0: any 2xx
 }
 
 // attemptState is shared by the hooks of one call's retry loop.

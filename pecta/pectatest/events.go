@@ -33,7 +33,7 @@ type gateJSON struct {
 func gatesJSON(gates []Gate) []gateJSON {
 	out := make([]gateJSON, len(gates))
 	for i, g := range gates {
-		out[i] = gateJSON{Name: g.Name, Passed: g.Passed, LatencyMS: g.LatencyMS, Reason: g.Reason, Skipped: g.Skipped}
+		out[i] = gateJSON(g)
 	}
 	return out
 }

@@ -1,0 +1,119 @@
+package pecta_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
+	"github.com/pecta-ai/pecta-go/pecta/pectatest"
+)
+
+func ExampleNewClient() {
+	// A malformed key is caught locally; the error never contains the key.
+	_, err := pecta.NewClient("pk_live_not-a-real-key")
+	fmt.Println(err)
+
+	srv := pectatest.NewServer()
+	defer srv.Close()
+	c, err := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(c.Health(context.Background()))
+	// Output:
+	// pecta: malformed api key: wrong length: want prefix plus 32 characters
+	// <nil>
+}
+
+func ExampleClient_Evaluate() {
+	srv := pectatest.NewServer()
+	defer srv.Close()
+	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL))
+
+	ev, err := c.Evaluate(context.Background(), pecta.EvaluateRequest{
+		AgentID: "ops-agent",
+		Tool:    "shell",
+		Output:  map[string]string{"command": "rm -rf /"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("passed:", ev.Passed)
+	for _, g := range ev.Gates {
+		fmt.Printf("%s passed=%v\n", g.Name, g.Passed)
+	}
+	// Output:
+	// passed: false
+	// filesystem passed=false
+	// pii passed=true
+	// content passed=true
+}
+
+func ExampleClient_Ingest() {
+	srv := pectatest.NewServer()
+	defer srv.Close()
+	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey))
+
+	res, err := c.Ingest(context.Background(), []pecta.Event{{
+		AgentID:        "bidder-7",
+		Tool:           "bid",
+		Passed:         true,
+		TotalLatencyMS: 3.2,
+		Gates:          []pecta.GateResult{{Name: "budget", Passed: true, LatencyMS: 0.1}},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	last := srv.Requests()[len(srv.Requests())-1]
+	fmt.Println("accepted:", res.Accepted, "signature verified:", last.SignatureValid)
+	// Output: accepted: 1 signature verified: true
+}
+
+func ExampleEventsService_All() {
+	srv := pectatest.NewServer()
+	defer srv.Close()
+	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL))
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 7, 14, 0, 0, 0, time.UTC)
+	var batch []pecta.Event
+	for i := range 5 {
+		batch = append(batch, pecta.Event{AgentID: "a", Passed: i%2 == 0, Timestamp: t0.Add(time.Duration(i) * time.Minute)})
+	}
+	if _, err := c.Ingest(ctx, batch); err != nil {
+		panic(err)
+	}
+	// Pages are fetched as the loop asks for them (2 events a page here).
+	for ev, err := range c.Events.All(ctx, pecta.EventListParams{Limit: 2}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(ev.CreatedAt.Format(time.Kitchen), ev.Passed)
+	}
+	// Output:
+	// 2:04PM true
+	// 2:03PM false
+	// 2:02PM true
+	// 2:01PM false
+	// 2:00PM true
+}
+
+func ExampleAPIError() {
+	srv := pectatest.NewServer()
+	defer srv.Close()
+	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithMaxRetries(0))
+
+	srv.FailNext(1, http.StatusTooManyRequests, 2*time.Second)
+	_, err := c.Reputation(context.Background(), "bidder-7")
+
+	var apiErr *pecta.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.RetryAfter)
+	}
+	fmt.Println(errors.Is(err, pecta.ErrRateLimited))
+	// Output:
+	// 429 rate_limited 2s
+	// true
+}
