@@ -3,6 +3,7 @@ package pectatest
 import (
 	"crypto/sha256"
 	"fmt"
+	"github.com/stretchr/testify/require"
 	"net/http"
 	"strings"
 	"testing"

@@ -2,6 +2,7 @@ package pectatest
 
 import (
 	"fmt"
+	"github.com/stretchr/testify/require"
 	"net/http"
 	"sync"
 	"testing"

@@ -3,6 +3,7 @@ package pectatest
 import (
 	"context"
 	"errors"
+	"github.com/stretchr/testify/require"
 	"net/http"
 	"strings"
 	"testing"

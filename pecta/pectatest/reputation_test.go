@@ -1,6 +1,7 @@
 package pectatest
 
 import (
+	"github.com/stretchr/testify/require"
 	"net/http"
 	"net/url"
 	"testing"
