@@ -1,0 +1,114 @@
+package telemetry
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigErrors(t *testing.T) {
+	base := func() Config { return Config{PublishableKey: testPK, SecretKey: testSK, BaseURL: "http://127.0.0.1:1"} }
+	tests := []struct {
+		name  string
+		edit  func(*Config)
+		field string
+	}{
+		{"no key", func(c *Config) { c.PublishableKey = "" }, "PublishableKey"},
+		{"secret as publishable", func(c *Config) { c.PublishableKey = testSK }, "PublishableKey"},
+		{"malformed publishable", func(c *Config) { c.PublishableKey = "pk_live_short" }, "PublishableKey"},
+		{"publishable as secret", func(c *Config) { c.SecretKey = testPK }, "SecretKey"},
+		{"malformed secret", func(c *Config) { c.SecretKey = testSK + "x" }, "SecretKey"},
+		{"bad URL", func(c *Config) { c.BaseURL = "ftp://x" }, "BaseURL"},
+		{"plaintext remote", func(c *Config) { c.BaseURL = "http://example.com" }, "BaseURL"},
+		{"URL credentials", func(c *Config) { c.BaseURL = "https://u:p@example.com" }, "BaseURL"},
+		{"batch too big", func(c *Config) { c.BatchSize = 101 }, "BatchSize"},
+		{"batch negative", func(c *Config) { c.BatchSize = -1 }, "BatchSize"},
+		{"interval negative", func(c *Config) { c.FlushInterval = -time.Second }, "FlushInterval"},
+		{"queue too small", func(c *Config) { c.MaxQueueBytes = 1000 }, "MaxQueueBytes"},
+		{"overflow", func(c *Config) { c.Overflow = 7 }, "Overflow"},
+		{"sample > 1", func(c *Config) { c.SampleRate = 1.5 }, "SampleRate"},
+		{"sample NaN", func(c *Config) { c.SampleRate = math.NaN() }, "SampleRate"},
+		{"budget negative", func(c *Config) { c.RetryBudget = -1 }, "RetryBudget"},
+		{"backoff order", func(c *Config) { c.BackoffMin, c.BackoffMax = time.Second, time.Millisecond }, "BackoffMax"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base()
+			tt.edit(&c)
+			e, err := New(c)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Field != tt.field {
+				if e != nil {
+					e.Close(t.Context())
+				}
+				t.Fatalf("New: %v, want a ConfigError on %s", err, tt.field)
+			}
+			for _, k := range []string{testPK, testSK, testPK[8:], testSK[8:]} {
+				if strings.Contains(err.Error(), k) {
+					t.Fatalf("error %q echoes a key", err)
+				}
+			}
+		})
+	}
+	e, err := New(Config{PublishableKey: testPK, BaseURL: "http://example.com", InsecureHTTP: true})
+	if err != nil {
+		t.Fatalf("InsecureHTTP: %v", err)
+	}
+	e.Close(t.Context())
+}
+
+func TestDefaults(t *testing.T) {
+	c := Config{PublishableKey: testPK}
+	s, err := c.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.batchSize != 100 || s.flushInterval != 5*time.Second || s.maxQueueBytes != 8<<20 ||
+		s.overflow != DropNewest || s.sampleRate != 1 || s.requestsPerMin != 500 ||
+		s.retryAfterCap != 30*time.Second || s.baseURL != DefaultBaseURL || s.logger != nil {
+		t.Fatalf("defaults %+v", s)
+	}
+}
+
+func TestRedaction(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := newServer(t)
+	cfg := fastConfig(srv)
+	cfg.Logger = logger
+	cfg.MaxRetries = 1
+	e := mustNew(t, cfg)
+	srv.FailNext(2, 503, 0) // some logging
+	trackAll(t, e, 1, 3)
+	_ = e.Flush(t.Context())
+
+	var out strings.Builder
+	for _, v := range []any{cfg, &cfg, e} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			fmt.Fprintf(&out, verb+"\n", v)
+		}
+	}
+	fmt.Fprintln(&out, cfg.String(), cfg.GoString(), e.String(), e.GoString())
+	logger.Info("config", "cfg", cfg, "emitter", e)
+	_, err := New(Config{PublishableKey: testSK})
+	fmt.Fprintln(&out, err)
+	st := e.Stats()
+	fmt.Fprintf(&out, "%v %+v\n", st, st)
+	all := out.String() + logs.String()
+	for _, k := range []string{testPK, testSK, testPK[8:], testSK[8:], testSK[8:20]} {
+		if strings.Contains(all, k) {
+			t.Fatalf("output contains key material %q:\n%s", k, all)
+		}
+	}
+	if !strings.Contains(all, "pk_live_...aaa1") || !strings.Contains(all, "sk_live_...bbb2") {
+		t.Fatalf("no previews in output:\n%s", all)
+	}
+	if !strings.Contains(logs.String(), "retrying") {
+		t.Fatalf("expected retry logs, got %s", logs.String())
+	}
+}

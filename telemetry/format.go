@@ -1,0 +1,66 @@
+package telemetry
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+
+	"github.com/pecta-ai/pecta-go/pecta"
+)
+
+// String describes c with its keys redacted to previews.
+func (c Config) String() string {
+	pk, sk := pecta.APIKey(c.PublishableKey).Preview(), pecta.APIKey(c.SecretKey).Preview()
+	return fmt.Sprintf("telemetry.Config{PublishableKey:%s SecretKey:%s BaseURL:%s BatchSize:%d FlushInterval:%v "+
+		"MaxQueueBytes:%d Overflow:%v SampleRate:%g MaxRetries:%d RetryBudget:%v RetryAfterCap:%v "+
+		"RequestsPerMinute:%d InsecureHTTP:%t}",
+		strconv.Quote(pk), strconv.Quote(sk), strconv.Quote(c.BaseURL), c.BatchSize, c.FlushInterval,
+		c.MaxQueueBytes, c.Overflow, c.SampleRate, c.MaxRetries, c.RetryBudget, c.RetryAfterCap,
+		c.RequestsPerMinute, c.InsecureHTTP)
+}
+
+// GoString is String: %#v never shows the keys either.
+func (c Config) GoString() string { return c.String() }
+
+// Format prints the redacted form for every verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		io.WriteString(f, strconv.Quote(c.String()))
+		return
+	}
+	io.WriteString(f, c.String())
+}
+
+// LogValue logs the redacted form.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// String describes the emitter with its keys redacted.
+func (e *Emitter) String() string {
+	if e == nil {
+		return "telemetry.Emitter(nil)"
+	}
+	s := "telemetry.Emitter{base: " + e.set.baseURL + ", key: " + e.set.pk.Preview()
+	if e.set.sk != "" {
+		s += ", signing: " + e.set.sk.Preview()
+	}
+	if e.closed.Load() {
+		s += ", closed"
+	}
+	return s + "}"
+}
+
+// GoString is String.
+func (e *Emitter) GoString() string { return e.String() }
+
+// Format prints the redacted form for every verb.
+func (e *Emitter) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		io.WriteString(f, strconv.Quote(e.String()))
+		return
+	}
+	io.WriteString(f, e.String())
+}
+
+// LogValue logs the redacted form.
+func (e *Emitter) LogValue() slog.Value { return slog.StringValue(e.String()) }

@@ -1,0 +1,209 @@
+package telemetry
+
+// batch is one request's worth of events: their records while queued, and
+// the JSON body built once by the sender. Batches are recycled through the
+// queue's free list, so steady state allocates none.
+type batch struct {
+	next  *batch
+	rec   []byte // records (see record.go)
+	body  []byte // {"events":[...]}, built by the sender
+	n     int    // events in rec
+	bytes int64  // bytes accounted in Emitter.queued
+	seq   uint64 // order of sealing, 0 while open
+	sig   []byte // signature buffer, reused
+}
+
+func (b *batch) reset() {
+	b.next = nil
+	b.rec = b.rec[:0]
+	b.body = b.body[:0]
+	b.n, b.bytes, b.seq = 0, 0, 0
+}
+
+// queue holds sealed batches in FIFO order, the batches being sent, the
+// free list and the delivery counters. Every field is guarded by Emitter.mu.
+type queue struct {
+	head, tail   *batch
+	mergeTail    *batch // partial batches merged by sealAll, not yet sealed
+	queuedEvents uint64 // events in the list and in mergeTail
+	lastSeq      uint64
+	inflight     []*batch
+	inflightEvts uint64
+
+	free     *batch
+	nfree    int
+	maxFree  int
+	bodyCap  int
+	progress chan struct{} // closed when a batch completes; nil if nobody waits
+
+	sent, batches, retries uint64
+	dropped                map[string]uint64
+	dropTotal              uint64 // sum of dropped
+	lastErr                error
+
+	// reported to callbacks by the loop goroutine
+	pendDrops map[string]*DropReport
+	pendErrs  []error
+}
+
+func (q *queue) init(batchSize, shards int, maxQueueBytes int64) {
+	q.bodyCap = 160 * batchSize
+	// keep enough free batches to cover a typical backlog without
+	// allocating, within the queue bound
+	q.maxFree = max(shards+8, min(int(maxQueueBytes/int64(q.bodyCap)), 256))
+	q.dropped = make(map[string]uint64)
+	q.pendDrops = make(map[string]*DropReport)
+	q.inflight = make([]*batch, 0, 4)
+}
+
+// newBatch returns an empty batch from the free list or a new one.
+func (q *queue) newBatch() *batch {
+	b := q.free
+	if b == nil {
+		b = &batch{rec: make([]byte, 0, q.bodyCap)}
+	} else {
+		q.free = b.next
+		q.nfree--
+	}
+	b.reset()
+	return b
+}
+
+// recycle returns a finished batch to the free list.
+func (q *queue) recycle(b *batch) {
+	if q.nfree >= q.maxFree || cap(b.rec) > 2*maxBatchBytes || cap(b.body) > 8*maxBatchBytes {
+		return
+	}
+	b.next = q.free
+	q.free = b
+	q.nfree++
+}
+
+// push seals b and appends it to the FIFO.
+func (q *queue) push(b *batch) {
+	q.lastSeq++
+	b.seq = q.lastSeq
+	b.next = nil
+	if q.tail == nil {
+		q.head = b
+	} else {
+		q.tail.next = b
+	}
+	q.tail = b
+	q.queuedEvents += uint64(b.n)
+}
+
+// popHead removes the oldest sealed batch, or returns nil.
+func (q *queue) popHead() *batch {
+	b := q.head
+	if b == nil {
+		return nil
+	}
+	q.head = b.next
+	if q.head == nil {
+		q.tail = nil
+	}
+	b.next = nil
+	q.queuedEvents -= uint64(b.n)
+	return b
+}
+
+// merge moves the events of a shard's open batch into mergeTail, sealing
+// mergeTail first when they do not fit. open is left empty, or replaced
+// when it becomes the new mergeTail (the caller must then use the returned
+// batch as the shard's open batch).
+func (q *queue) merge(open *batch, batchSize int) *batch {
+	m := q.mergeTail
+	if m != nil && m.n+open.n <= batchSize && len(m.rec)+len(open.rec) < maxBatchBytes {
+		m.rec = append(m.rec, open.rec...)
+		m.n += open.n
+		m.bytes += open.bytes
+		q.queuedEvents += uint64(open.n)
+		open.reset()
+		return open
+	}
+	q.sealTail()
+	q.mergeTail = open
+	q.queuedEvents += uint64(open.n)
+	return q.newBatch()
+}
+
+// sealTail pushes mergeTail, if any.
+func (q *queue) sealTail() {
+	if m := q.mergeTail; m != nil {
+		q.mergeTail = nil
+		q.queuedEvents -= uint64(m.n) // push counts it again
+		q.push(m)
+	}
+}
+
+// take moves the oldest sealed batch in flight.
+func (q *queue) take() *batch {
+	b := q.popHead()
+	if b != nil {
+		q.inflight = append(q.inflight, b)
+		q.inflightEvts += uint64(b.n)
+	}
+	return b
+}
+
+// finish removes b from the in-flight set.
+func (q *queue) finish(b *batch) {
+	for i, x := range q.inflight {
+		if x == b {
+			q.inflight = append(q.inflight[:i], q.inflight[i+1:]...)
+			break
+		}
+	}
+	q.inflightEvts -= uint64(b.n)
+	q.completed(b)
+}
+
+// completed wakes Flush waiters.
+func (q *queue) completed(*batch) {
+	if q.progress != nil {
+		close(q.progress)
+		q.progress = nil
+	}
+}
+
+// waitChan returns a channel closed at the next completion.
+func (q *queue) waitChan() chan struct{} {
+	if q.progress == nil {
+		q.progress = make(chan struct{})
+	}
+	return q.progress
+}
+
+// oldestUnfinished returns the smallest sequence number of a sealed batch
+// not yet delivered or dropped, or 0 when there is none.
+func (q *queue) oldestUnfinished() uint64 {
+	var min uint64
+	if q.head != nil {
+		min = q.head.seq
+	}
+	for _, b := range q.inflight {
+		if min == 0 || b.seq < min {
+			min = b.seq
+		}
+	}
+	return min
+}
+
+// drop counts n events dropped for reason and queues a report.
+func (q *queue) drop(reason string, n uint64, err error) {
+	if n == 0 {
+		return
+	}
+	q.dropped[reason] += n
+	q.dropTotal += n
+	r := q.pendDrops[reason]
+	if r == nil {
+		r = &DropReport{Reason: reason}
+		q.pendDrops[reason] = r
+	}
+	r.Count += n
+	if err != nil {
+		r.Err = err
+	}
+}

@@ -1,0 +1,198 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/pecta-ai/pecta-go/internal/hmacsig"
+	"github.com/pecta-ai/pecta-go/internal/retry"
+	"github.com/pecta-ai/pecta-go/pecta"
+)
+
+// sender delivers sealed batches one at a time until Close.
+func (e *Emitter) sender() {
+	defer e.senders.Done()
+	var enc recordEncoder
+	for {
+		b := e.next()
+		if b == nil {
+			return
+		}
+		e.deliver(b, &enc)
+	}
+}
+
+// next waits for a sealed batch and moves it in flight. It returns nil when
+// the emitter is draining and the queue is empty, or aborted.
+func (e *Emitter) next() *batch {
+	for {
+		e.mu.Lock()
+		b := e.q.take()
+		more := e.q.head != nil
+		e.mu.Unlock()
+		if b != nil {
+			if more { // let the other sender help
+				select {
+				case e.kick <- struct{}{}:
+				default:
+				}
+			}
+			return b
+		}
+		select {
+		case <-e.kick:
+		case <-e.draining:
+			e.mu.Lock()
+			empty := e.q.head == nil
+			e.mu.Unlock()
+			if empty {
+				return nil
+			}
+		case <-e.sendCtx.Done():
+			return nil
+		}
+	}
+}
+
+// outcome of one batch.
+type outcome struct {
+	accepted int    // events the server accepted
+	reason   string // drop reason for the others, "" when all were accepted
+	err      error
+}
+
+// deliver sends b until it is accepted, rejected, out of retries or the
+// emitter is aborted, then accounts for it.
+func (e *Emitter) deliver(b *batch, enc *recordEncoder) {
+	if e.send == nil { // benchmarks of the hot path alone
+		e.account(b, outcome{accepted: b.n})
+		return
+	}
+	b.body = append(b.body[:0], `{"events":[`...)
+	b.body = enc.appendJSON(b.body, b.rec)
+	b.body = append(b.body, "]}"...)
+	sig := ""
+	if e.set.sk != "" {
+		// signed once over exactly the bytes sent; every retry reuses both
+		b.sig = hmacsig.AppendSign(b.sig[:0], b.body, string(e.set.sk))
+		sig = string(b.sig)
+	}
+	out := e.attempts(b, sig)
+	e.account(b, out)
+}
+
+func (e *Emitter) attempts(b *batch, sig string) outcome {
+	policy := retry.Policy{MinWait: e.set.backoffMin, MaxWait: e.set.backoffMax, RetryAfterCap: e.set.retryAfterCap}
+	start := time.Now()
+	for attempt := 0; ; attempt++ {
+		if err := e.pacer.wait(e.sendCtx); err != nil {
+			return outcome{reason: ReasonShutdown, err: ErrClosed}
+		}
+		ctx, cancel := context.WithTimeout(e.sendCtx, e.set.requestTimeout)
+		accepted, err := e.send(ctx, b.body, sig)
+		cancel()
+		if err == nil {
+			return outcome{accepted: accepted}
+		}
+		if e.sendCtx.Err() != nil {
+			return outcome{reason: ReasonShutdown, err: err}
+		}
+		var apiErr *pecta.APIError
+		var respErr *pecta.ResponseError
+		var retryAfter time.Duration
+		switch {
+		case errors.As(err, &respErr):
+			// a 2xx whose body we could not read: the batch was taken
+			e.noteError(fmt.Errorf("telemetry: ingest: %w", err))
+			return outcome{accepted: b.n}
+		case errors.As(err, &apiErr):
+			switch {
+			case apiErr.StatusCode == http.StatusTooManyRequests:
+				retryAfter = apiErr.RetryAfter
+				if retryAfter <= 0 {
+					retryAfter = policy.Delay(attempt, 0)
+				}
+				retryAfter = min(retryAfter, e.set.retryAfterCap)
+				e.pacer.pause(time.Now().Add(retryAfter))
+			case apiErr.StatusCode >= 500, apiErr.StatusCode == http.StatusRequestTimeout:
+			default:
+				code := apiErr.Code
+				if code == "" {
+					code = strconv.Itoa(apiErr.StatusCode)
+				}
+				return outcome{reason: ReasonRejectedPrefix + code, err: err}
+			}
+		}
+		// retryable: 429, 5xx, timeouts, resets, refused connections
+		if attempt >= e.set.maxRetries {
+			return outcome{reason: ReasonRetriesExhausted, err: err}
+		}
+		delay := policy.Delay(attempt, retryAfter)
+		if time.Since(start)+delay > e.set.retryBudget {
+			return outcome{reason: ReasonRetriesExhausted, err: err}
+		}
+		e.mu.Lock()
+		e.q.retries++
+		e.q.lastErr = err
+		e.mu.Unlock()
+		e.log.Debug("telemetry: ingest failed, retrying",
+			slog.Int("events", b.n), slog.Int("attempt", attempt+1),
+			slog.Duration("wait", delay), slog.String("error", err.Error()))
+		if apiErr == nil || apiErr.StatusCode != http.StatusTooManyRequests {
+			// a 429 already paused the pacer for every sender
+			if retry.Sleep(e.sendCtx, delay) != nil {
+				return outcome{reason: ReasonShutdown, err: err}
+			}
+		}
+	}
+}
+
+// account records the outcome of b and recycles it.
+func (e *Emitter) account(b *batch, out outcome) {
+	accepted := uint64(min(max(out.accepted, 0), b.n))
+	reason := out.reason
+	if reason == "" && accepted < uint64(b.n) {
+		reason = ReasonNotAccepted
+		out.err = fmt.Errorf("telemetry: server accepted %d of %d events", accepted, b.n)
+	}
+	if out.reason != "" {
+		accepted = 0
+	}
+	e.mu.Lock()
+	e.queued.Add(-b.bytes)
+	e.q.finish(b)
+	e.q.sent += accepted
+	if out.reason == "" {
+		e.q.batches++
+	}
+	e.q.drop(reason, uint64(b.n)-accepted, out.err)
+	if out.err != nil {
+		e.q.lastErr = out.err
+		if len(e.q.pendErrs) < 16 {
+			e.q.pendErrs = append(e.q.pendErrs, out.err)
+		}
+	}
+	e.q.recycle(b)
+	e.mu.Unlock()
+	if reason != "" {
+		e.log.Warn("telemetry: events dropped", slog.String("reason", reason),
+			slog.Uint64("events", uint64(b.n)-accepted), slog.Any("error", out.err))
+	}
+	e.signalNotify()
+}
+
+// noteError records an error that did not drop events.
+func (e *Emitter) noteError(err error) {
+	e.mu.Lock()
+	e.q.lastErr = err
+	if len(e.q.pendErrs) < 16 {
+		e.q.pendErrs = append(e.q.pendErrs, err)
+	}
+	e.mu.Unlock()
+	e.log.Warn("telemetry: ingest", slog.String("error", err.Error()))
+}

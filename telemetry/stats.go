@@ -1,0 +1,88 @@
+package telemetry
+
+import (
+	"fmt"
+	"time"
+)
+
+// Stats is a consistent snapshot of an emitter's counters: at every
+// snapshot Tracked == Sent + Dropped + Pending.
+type Stats struct {
+	Tracked         uint64            // events passed to Track, refused ones included
+	Sent            uint64            // events the server accepted
+	Dropped         uint64            // events that will never be delivered
+	DroppedByReason map[string]uint64 // Dropped split by reason (ReasonInvalid, ... "rejected:<code>")
+	Pending         uint64            // QueuedEvents + InFlightEvents
+
+	QueuedEvents   uint64 // tracked, not yet being sent
+	QueuedBytes    int64  // encoded bytes held, in-flight batches included
+	InFlight       int    // batches being sent or waiting to be retried
+	InFlightEvents uint64 // events in those batches
+
+	Batches        uint64    // requests the server accepted (2xx)
+	Retries        uint64    // retries after a 429, a 5xx or a network error
+	PausedUntil    time.Time // end of a 429 pause in progress, zero if none
+	CallbackPanics uint64    // panics recovered from OnDrop and OnError
+	LastError      error     // the most recent delivery error, nil if none
+}
+
+// String summarises the counters on one line.
+func (s Stats) String() string {
+	return fmt.Sprintf("tracked=%d sent=%d dropped=%d %v pending=%d queued=%d/%dB inflight=%d batches=%d retries=%d",
+		s.Tracked, s.Sent, s.Dropped, s.DroppedByReason, s.Pending, s.QueuedEvents, s.QueuedBytes,
+		s.InFlight, s.Batches, s.Retries)
+}
+
+// DropReport tells OnDrop how many events were dropped for one reason since
+// the previous report, and the last error behind them, if any.
+type DropReport struct {
+	Reason string
+	Count  uint64
+	Err    error
+}
+
+// Stats returns a consistent snapshot of the counters. It briefly holds
+// every shard lock, so call it for monitoring, not per event.
+func (e *Emitter) Stats() Stats {
+	for i := range e.shards {
+		e.shards[i].mu.Lock()
+	}
+	e.mu.Lock()
+	var st Stats
+	var accepted, open uint64
+	var credit int64
+	for i := range e.shards {
+		accepted += e.shards[i].accepted
+		open += uint64(e.shards[i].open.n)
+		credit += e.shards[i].credit
+	}
+	invalid, sampled, closed, full := e.dropInvalid.Load(), e.dropSampled.Load(), e.dropClosed.Load(), e.dropFull.Load()
+	st.DroppedByReason = make(map[string]uint64, len(e.q.dropped)+4)
+	for k, v := range e.q.dropped {
+		st.DroppedByReason[k] = v
+	}
+	st.Sent = e.q.sent
+	st.QueuedEvents = open + e.q.queuedEvents
+	st.QueuedBytes = e.queued.Load() - credit
+	st.InFlight = len(e.q.inflight)
+	st.InFlightEvents = e.q.inflightEvts
+	st.Batches = e.q.batches
+	st.Retries = e.q.retries
+	st.LastError = e.q.lastErr
+	queueDrops := e.q.dropTotal
+	e.mu.Unlock()
+	for i := range e.shards {
+		e.shards[i].mu.Unlock()
+	}
+	for reason, n := range map[string]uint64{ReasonInvalid: invalid, ReasonSampled: sampled, ReasonClosed: closed, ReasonQueueFull: full} {
+		if n > 0 {
+			st.DroppedByReason[reason] += n
+		}
+	}
+	st.Tracked = accepted + invalid + sampled + closed + full
+	st.Dropped = queueDrops + invalid + sampled + closed + full
+	st.Pending = st.QueuedEvents + st.InFlightEvents
+	st.PausedUntil = e.pacer.paused(time.Now())
+	st.CallbackPanics = e.notif.panics.Load()
+	return st
+}
