@@ -82,7 +82,6 @@ type Emitter struct {
 	senders   sync.WaitGroup
 	sendCtx   context.Context
 	cancelCtx context.CancelFunc
-	closeErr  error
 
 	notif notifier // owned by the loop goroutine
 }
