@@ -1,22 +1,19 @@
 package telemetry
 
-// batch is one request's worth of events: their records while queued, and
-// the JSON body built once by the sender. Batches are recycled through the
+// batch is one request's worth of events, as records (the sender builds
+// the JSON body once, in its own buffer). Batches are recycled through the
 // queue's free list, so steady state allocates none.
 type batch struct {
 	next  *batch
 	rec   []byte // records (see record.go)
-	body  []byte // {"events":[...]}, built by the sender
 	n     int    // events in rec
 	bytes int64  // bytes accounted in Emitter.queued
 	seq   uint64 // order of sealing, 0 while open
-	sig   []byte // signature buffer, reused
 }
 
 func (b *batch) reset() {
 	b.next = nil
 	b.rec = b.rec[:0]
-	b.body = b.body[:0]
 	b.n, b.bytes, b.seq = 0, 0, 0
 }
 
@@ -71,7 +68,7 @@ func (q *queue) newBatch() *batch {
 
 // recycle returns a finished batch to the free list.
 func (q *queue) recycle(b *batch) {
-	if q.nfree >= q.maxFree || cap(b.rec) > 2*maxBatchBytes || cap(b.body) > 8*maxBatchBytes {
+	if q.nfree >= q.maxFree || cap(b.rec) > 2*maxBatchBytes {
 		return
 	}
 	b.next = q.free

@@ -14,16 +14,35 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
+// sendBuffers are one sender's reusable encoding state. A sender delivers
+// one batch at a time, retries included, so the body it built stays
+// untouched until the batch is settled; the next batch reuses the memory.
+type sendBuffers struct {
+	enc    recordEncoder
+	body   []byte
+	sig    []byte
+	signer *hmacsig.Signer // nil when batches are unsigned
+}
+
+// initialBodyCap fits a full batch of typical events without regrowing.
+const initialBodyCap = 64 << 10
+
 // sender delivers sealed batches one at a time until Close.
 func (e *Emitter) sender() {
 	defer e.senders.Done()
-	var enc recordEncoder
+	buf := sendBuffers{body: make([]byte, 0, initialBodyCap)}
+	if e.set.sk != "" {
+		buf.signer = hmacsig.NewSigner(string(e.set.sk))
+	}
 	for {
 		b := e.next()
 		if b == nil {
 			return
 		}
-		e.deliver(b, &enc)
+		e.deliver(b, &buf)
+		if cap(buf.body) > 8*maxBatchBytes { // do not pin a freak batch's memory
+			buf.body = make([]byte, 0, initialBodyCap)
+		}
 	}
 }
 
@@ -68,25 +87,26 @@ type outcome struct {
 
 // deliver sends b until it is accepted, rejected, out of retries or the
 // emitter is aborted, then accounts for it.
-func (e *Emitter) deliver(b *batch, enc *recordEncoder) {
+func (e *Emitter) deliver(b *batch, buf *sendBuffers) {
 	if e.send == nil { // benchmarks of the hot path alone
 		e.account(b, outcome{accepted: b.n})
 		return
 	}
-	b.body = append(b.body[:0], `{"events":[`...)
-	b.body = enc.appendJSON(b.body, b.rec)
-	b.body = append(b.body, "]}"...)
+	body := append(buf.body[:0], `{"events":[`...)
+	body = buf.enc.appendJSON(body, b.rec)
+	body = append(body, "]}"...)
+	buf.body = body
 	sig := ""
-	if e.set.sk != "" {
+	if buf.signer != nil {
 		// signed once over exactly the bytes sent; every retry reuses both
-		b.sig = hmacsig.AppendSign(b.sig[:0], b.body, string(e.set.sk))
-		sig = string(b.sig)
+		buf.sig = buf.signer.AppendSign(buf.sig[:0], body)
+		sig = string(buf.sig)
 	}
-	out := e.attempts(b, sig)
+	out := e.attempts(b, body, sig)
 	e.account(b, out)
 }
 
-func (e *Emitter) attempts(b *batch, sig string) outcome {
+func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 	policy := retry.Policy{MinWait: e.set.backoffMin, MaxWait: e.set.backoffMax, RetryAfterCap: e.set.retryAfterCap}
 	start := time.Now()
 	for attempt := 0; ; attempt++ {
@@ -94,7 +114,7 @@ func (e *Emitter) attempts(b *batch, sig string) outcome {
 			return outcome{reason: ReasonShutdown, err: ErrClosed}
 		}
 		ctx, cancel := context.WithTimeout(e.sendCtx, e.set.requestTimeout)
-		accepted, err := e.send(ctx, b.body, sig)
+		accepted, err := e.send(ctx, body, sig)
 		cancel()
 		if err == nil {
 			return outcome{accepted: accepted}

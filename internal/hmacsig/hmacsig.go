@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"strings"
 )
 
@@ -35,11 +36,27 @@ func Sign(body []byte, secret string) string {
 
 // AppendSign appends the signature of body to dst.
 func AppendSign(dst, body []byte, secret string) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
+	return NewSigner(secret).AppendSign(dst, body)
+}
+
+// Signer signs many bodies with one key, reusing its HMAC state: after the
+// first call it allocates nothing. It is not safe for concurrent use.
+type Signer struct {
+	mac hash.Hash
+}
+
+// NewSigner returns a Signer for secret.
+func NewSigner(secret string) *Signer {
+	return &Signer{mac: hmac.New(sha256.New, []byte(secret))}
+}
+
+// AppendSign appends "sha256=<lowercase hex>" for body to dst.
+func (s *Signer) AppendSign(dst, body []byte) []byte {
+	s.mac.Reset()
+	s.mac.Write(body)
 	var sum [sha256.Size]byte
 	dst = append(dst, Prefix...)
-	return hex.AppendEncode(dst, m.Sum(sum[:0]))
+	return hex.AppendEncode(dst, s.mac.Sum(sum[:0]))
 }
 
 // Verify checks header against body in constant time. Upper- or lowercase

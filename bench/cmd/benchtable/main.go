@@ -1,0 +1,108 @@
+// Command benchtable turns `go test -bench` output into a Markdown table of
+// medians and a machine-readable JSON copy of the figures.
+//
+// Usage:
+//
+//	benchtable [-json out.json] [-md out.md] [file ...]
+//
+// With no files it reads standard input. Every file may hold several
+// packages and -count repeats; each benchmark's metrics (ns/op, B/op,
+// allocs/op and any b.ReportMetric unit) are reduced to their median. Rows
+// of a group that has a "pecta" member (BenchmarkEnqueue/pecta, ...) also
+// get the ratio of their ns/op to pecta's.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"time"
+)
+
+func main() {
+	jsonOut := flag.String("json", "", "write the medians and machine info as JSON to this file")
+	mdOut := flag.String("md", "", "also write the Markdown table to this file")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: benchtable [-json out.json] [-md out.md] [file ...]\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if err := run(flag.Args(), *jsonOut, *mdOut, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
+		os.Exit(1)
+	}
+}
+
+func run(files []string, jsonOut, mdOut string, stdout io.Writer) error {
+	set := newResultSet()
+	if len(files) == 0 {
+		if err := set.parse(os.Stdin); err != nil {
+			return fmt.Errorf("stdin: %w", err)
+		}
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		err = set.parse(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	sums := set.summarize()
+	if len(sums) == 0 {
+		return fmt.Errorf("no benchmark results in the input")
+	}
+	m := currentMachine(set.cpu)
+	md := markdown(sums, m)
+	if _, err := io.WriteString(stdout, md); err != nil {
+		return err
+	}
+	if mdOut != "" {
+		if err := os.WriteFile(mdOut, []byte(md), 0o644); err != nil {
+			return err
+		}
+	}
+	if jsonOut != "" {
+		b, err := reportJSON(sums, m)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// machine describes where the figures were measured.
+type machine struct {
+	CPU       string `json:"cpu"`
+	BenchCPU  string `json:"bench_cpu,omitempty"` // the "cpu:" line of go test, when it differs
+	NProc     int    `json:"nproc"`
+	GoVersion string `json:"go_version"`
+	GOOS      string `json:"goos"`
+	GOARCH    string `json:"goarch"`
+	Date      string `json:"date"`
+}
+
+func currentMachine(benchCPU string) machine {
+	m := machine{
+		CPU:       cpuModel("/proc/cpuinfo"),
+		NProc:     runtime.NumCPU(),
+		GoVersion: runtime.Version(),
+		GOOS:      runtime.GOOS,
+		GOARCH:    runtime.GOARCH,
+		Date:      time.Now().UTC().Format(time.RFC3339),
+	}
+	if m.CPU == "" {
+		m.CPU = benchCPU
+	} else if benchCPU != "" && benchCPU != m.CPU {
+		m.BenchCPU = benchCPU
+	}
+	return m
+}

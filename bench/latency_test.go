@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pecta-ai/pecta-go/telemetry"
+)
+
+// BenchmarkTrackLatency records the latency of every Track call (time.Now
+// around it, so ~20-40 ns of clock reads are included) and reports its
+// distribution as p50-ns, p99-ns, p999-ns and max-ns:
+//
+//   - sending: the server is up and batches are encoded, signed and sent
+//     while the caller tracks; the caller tracks bursts of 100 events every
+//     5 ms (20k events/s at most, below what pectatest absorbs here) so that
+//     the pipeline keeps up and Track takes its accepting path.
+//   - stalled: every request hangs in the server (latency 1h); the queue
+//     fills and Track starts refusing (ErrQueueFull), as fast as it can.
+//   - down: the server refuses connections; the emitter retries with
+//     backoff; Track as fast as it can.
+//
+// ns/op is the caller's wall time per event, pauses included.
+func BenchmarkTrackLatency(b *testing.B) {
+	for _, mode := range []string{"sending", "stalled", "down"} {
+		b.Run(mode, func(b *testing.B) {
+			c := startChild(b)
+			switch mode {
+			case "stalled":
+				c.latency(b, time.Hour)
+			case "down":
+				c.down(b)
+			}
+			em := newEmitter(b, c, true, telemetry.Config{})
+			ev := benchEvent()
+			lat := make([]int64, 0, min(b.N, 1<<22))
+			var maxLat int64
+			var refused int
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if mode == "sending" && i%100 == 99 {
+					time.Sleep(5 * time.Millisecond)
+				}
+				t0 := time.Now()
+				err := em.Track(&ev)
+				d := int64(time.Since(t0))
+				if err != nil {
+					if !errors.Is(err, telemetry.ErrQueueFull) {
+						b.Fatal(err)
+					}
+					refused++
+				}
+				maxLat = max(maxLat, d)
+				if len(lat) < cap(lat) {
+					lat = append(lat, d)
+				} else {
+					lat[i%len(lat)] = d
+				}
+			}
+			b.StopTimer()
+			if mode != "sending" {
+				c.latency(b, 0) // let Close end promptly
+			}
+			_, _ = closeEmitter(em, 2*time.Second)
+			slices.Sort(lat)
+			b.ReportMetric(float64(percentile(lat, 0.50)), "p50-ns")
+			b.ReportMetric(float64(percentile(lat, 0.99)), "p99-ns")
+			b.ReportMetric(float64(percentile(lat, 0.999)), "p999-ns")
+			b.ReportMetric(float64(maxLat), "max-ns")
+			b.ReportMetric(float64(refused)/float64(b.N), "refused/event")
+		})
+	}
+}
+
+// percentile of sorted values (nearest rank).
+func percentile(sorted []int64, p float64) int64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
