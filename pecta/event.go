@@ -21,6 +21,9 @@ const (
 	MaxBatchEvents  = 100   // events in one POST /v1/ingest
 	ReasonTimeout   = "pecta:timeout"
 	maxEventLatency = 1e12 // sanity bound: a latency beyond ~31 years is a bug
+
+	minWireUnix = -62135596800 // 0001-01-01T00:00:00Z
+	maxWireUnix = 253402300799 // 9999-12-31T23:59:59Z
 )
 
 // Event is one agent output's metadata, as sent to POST /v1/ingest.
@@ -62,6 +65,13 @@ func (e *Event) Validate() error {
 	}
 	if !validLatency(e.TotalLatencyMS) {
 		return &ValidationError{Field: "total_latency_ms", Reason: "must be a finite number >= 0"}
+	}
+	if !e.Timestamp.IsZero() {
+		// RFC 3339 has four-digit years: anything else would make the
+		// server reject the whole batch the event travels in.
+		if u := e.Timestamp.Unix(); u < minWireUnix || u > maxWireUnix {
+			return &ValidationError{Field: "timestamp", Reason: "year must be between 1 and 9999"}
+		}
 	}
 	if len(e.Gates) > MaxGates {
 		return &ValidationError{Field: "gates", Reason: "more than 50 gates"}

@@ -86,6 +86,9 @@ func TestRedaction(t *testing.T) {
 	srv.FailNext(2, 503, 0) // some logging
 	trackAll(t, e, 1, 3)
 	_ = e.Flush(t.Context())
+	// Close joins the senders, so nothing writes to logs any more: Flush
+	// returns when batches are settled, before their log lines are written.
+	_ = closeNow(t, e, 5*time.Second)
 
 	var out strings.Builder
 	for _, v := range []any{cfg, &cfg, e} {

@@ -268,6 +268,11 @@ func (e *Emitter) makeRoom() bool {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.queued.Load()-e.q.listBytes > e.set.maxQueueBytes {
+		// evicting every queued batch would still not make room (the rest
+		// is in flight or in open batches): drop only the new event
+		return false
+	}
 	for e.queued.Load() > e.set.maxQueueBytes {
 		b := e.q.popHead()
 		if b == nil {

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -32,6 +33,18 @@ type notifier struct {
 	e        *Emitter
 	reported [4]uint64 // Track-side drop counters already reported
 	panics   atomic.Uint64
+
+	mu      sync.Mutex
+	running bool // a callback is executing
+	stopped bool // Close gave up waiting: run no more callbacks
+}
+
+// stop forbids further callbacks and reports whether one is running now.
+func (n *notifier) stop() (running bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.stopped = true
+	return n.running
 }
 
 func (n *notifier) init(e *Emitter) { n.e = e }
@@ -84,6 +97,18 @@ func (n *notifier) run() {
 
 // call runs a callback, recovering and counting a panic.
 func (n *notifier) call(f func()) {
+	n.mu.Lock()
+	if n.stopped {
+		n.mu.Unlock()
+		return
+	}
+	n.running = true
+	n.mu.Unlock()
+	defer func() {
+		n.mu.Lock()
+		n.running = false
+		n.mu.Unlock()
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			n.panics.Add(1)

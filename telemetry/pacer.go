@@ -39,11 +39,19 @@ func (p *pacer) init(perMinute int) {
 	p.last = time.Now()
 }
 
-// pause stops every sender until t.
+// pause stops every sender until t. No tokens accrue during a pause, and
+// unused ones are forfeited: requests reserved before it go out when it
+// ends, and must not be joined by a full burst.
 func (p *pacer) pause(t time.Time) {
 	p.mu.Lock()
 	if t.After(p.pausedUntil) {
 		p.pausedUntil = t
+		if !p.unpaced {
+			p.tokens = min(p.tokens, 0)
+			if t.After(p.last) {
+				p.last = t
+			}
+		}
 	}
 	p.mu.Unlock()
 }
@@ -69,11 +77,13 @@ func (p *pacer) reserve(now time.Time) time.Duration {
 	if p.unpaced {
 		return wait
 	}
-	p.tokens += now.Sub(p.last).Seconds() * p.perSec
-	if p.tokens > p.burst {
-		p.tokens = p.burst
+	if now.After(p.last) { // p.last is in the future during a pause
+		p.tokens += now.Sub(p.last).Seconds() * p.perSec
+		if p.tokens > p.burst {
+			p.tokens = p.burst
+		}
+		p.last = now
 	}
-	p.last = now
 	p.tokens--
 	if p.tokens < 0 {
 		wait = max(wait, time.Duration(-p.tokens/p.perSec*float64(time.Second)))

@@ -9,6 +9,10 @@ type batch struct {
 	n     int    // events in rec
 	bytes int64  // bytes accounted in Emitter.queued
 	seq   uint64 // order of sealing, 0 while open
+	// Track writes rec, n and bytes of a shard's open batch on every call:
+	// padding to 128 bytes (an allocator size class) keeps two batches off
+	// a shared cache line.
+	_ [72]byte
 }
 
 func (b *batch) reset() {
@@ -23,6 +27,7 @@ type queue struct {
 	head, tail   *batch
 	mergeTail    *batch // partial batches merged by sealAll, not yet sealed
 	queuedEvents uint64 // events in the list and in mergeTail
+	listBytes    int64  // bytes of the batches in the list (evictable by DropOldest)
 	lastSeq      uint64
 	inflight     []*batch
 	inflightEvts uint64
@@ -47,7 +52,9 @@ func (q *queue) init(batchSize, shards int, maxQueueBytes int64) {
 	q.bodyCap = 160 * batchSize
 	// keep enough free batches to cover a typical backlog without
 	// allocating, within the queue bound
-	q.maxFree = max(shards+8, min(int(maxQueueBytes/int64(q.bodyCap)), 256))
+	// (all batches together never exceed the bound plus the shards' open
+	// ones, since one is allocated only when the free list is empty)
+	q.maxFree = max(shards+8, int(maxQueueBytes/int64(q.bodyCap)))
 	q.dropped = make(map[string]uint64)
 	q.pendDrops = make(map[string]*DropReport)
 	q.inflight = make([]*batch, 0, 4)
@@ -88,6 +95,7 @@ func (q *queue) push(b *batch) {
 	}
 	q.tail = b
 	q.queuedEvents += uint64(b.n)
+	q.listBytes += b.bytes
 }
 
 // popHead removes the oldest sealed batch, or returns nil.
@@ -102,6 +110,7 @@ func (q *queue) popHead() *batch {
 	}
 	b.next = nil
 	q.queuedEvents -= uint64(b.n)
+	q.listBytes -= b.bytes
 	return b
 }
 

@@ -14,23 +14,26 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
-// sendBuffers are one sender's reusable encoding state. A sender delivers
-// one batch at a time, retries included, so the body it built stays
-// untouched until the batch is settled; the next batch reuses the memory.
+// sendBuffers are one sender's encoding state.
+//
+// Each batch gets a body of its own, sized from the previous one so that it
+// is built without regrowing: net/http may still be reading a request body
+// after the response arrived (a server that answers before reading), so a
+// body is never reused for the next batch.
 type sendBuffers struct {
-	enc    recordEncoder
-	body   []byte
-	sig    []byte
-	signer *hmacsig.Signer // nil when batches are unsigned
+	enc     recordEncoder
+	bodyCap int
+	sig     []byte
+	signer  *hmacsig.Signer // nil when batches are unsigned; reused HMAC state
 }
 
-// initialBodyCap fits a full batch of typical events without regrowing.
-const initialBodyCap = 64 << 10
+// initialBodyCap fits a full batch of typical events.
+const initialBodyCap = 32 << 10
 
 // sender delivers sealed batches one at a time until Close.
 func (e *Emitter) sender() {
 	defer e.senders.Done()
-	buf := sendBuffers{body: make([]byte, 0, initialBodyCap)}
+	buf := sendBuffers{bodyCap: initialBodyCap}
 	if e.set.sk != "" {
 		buf.signer = hmacsig.NewSigner(string(e.set.sk))
 	}
@@ -40,9 +43,6 @@ func (e *Emitter) sender() {
 			return
 		}
 		e.deliver(b, &buf)
-		if cap(buf.body) > 8*maxBatchBytes { // do not pin a freak batch's memory
-			buf.body = make([]byte, 0, initialBodyCap)
-		}
 	}
 }
 
@@ -50,6 +50,9 @@ func (e *Emitter) sender() {
 // the emitter is draining and the queue is empty, or aborted.
 func (e *Emitter) next() *batch {
 	for {
+		if e.sendCtx.Err() != nil {
+			return nil // Close's deadline passed: Close drops what is queued
+		}
 		e.mu.Lock()
 		b := e.q.take()
 		more := e.q.head != nil
@@ -92,10 +95,15 @@ func (e *Emitter) deliver(b *batch, buf *sendBuffers) {
 		e.account(b, outcome{accepted: b.n})
 		return
 	}
-	body := append(buf.body[:0], `{"events":[`...)
+	if err := e.sendCtx.Err(); err != nil { // Close's deadline passed
+		e.account(b, outcome{reason: ReasonShutdown, err: err})
+		return
+	}
+	body := make([]byte, 0, buf.bodyCap)
+	body = append(body, `{"events":[`...)
 	body = buf.enc.appendJSON(body, b.rec)
 	body = append(body, "]}"...)
-	buf.body = body
+	buf.bodyCap = max(initialBodyCap, len(body)+len(body)/8)
 	sig := ""
 	if buf.signer != nil {
 		// signed once over exactly the bytes sent; every retry reuses both
@@ -197,11 +205,12 @@ func (e *Emitter) account(b *batch, out outcome) {
 			e.q.pendErrs = append(e.q.pendErrs, out.err)
 		}
 	}
-	e.q.recycle(b)
+	dropped := uint64(b.n) - accepted
+	e.q.recycle(b) // b may be reused by Track from here on: read nothing of it
 	e.mu.Unlock()
 	if reason != "" {
 		e.log.Warn("telemetry: events dropped", slog.String("reason", reason),
-			slog.Uint64("events", uint64(b.n)-accepted), slog.Any("error", out.err))
+			slog.Uint64("events", dropped), slog.Any("error", out.err))
 	}
 	e.signalNotify()
 }

@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 )
@@ -37,15 +38,18 @@ func (e *Emitter) Flush(ctx context.Context) error {
 // are aborted and every event not yet delivered is dropped with reason
 // "shutdown". Close returns an *UndeliveredError when events tracked before
 // it could not be delivered, nil otherwise, and nil when called again. No
-// goroutine of the emitter survives Close.
+// goroutine of the emitter survives Close, except a callback (OnDrop,
+// OnError) still running at ctx's deadline: Close then returns an error
+// saying so, runs no further callback, and the goroutine ends when the
+// callback returns. Callbacks must not call Close.
 func (e *Emitter) Close(ctx context.Context) error {
+	e.mu.Lock()
+	droppedBefore := e.q.dropTotal
+	e.mu.Unlock()
 	if !e.closed.CompareAndSwap(false, true) {
 		return nil
 	}
 	e.sealAll()
-	e.mu.Lock()
-	droppedBefore := e.q.dropTotal
-	e.mu.Unlock()
 	close(e.draining)
 
 	done := make(chan struct{})
@@ -73,12 +77,25 @@ func (e *Emitter) Close(ctx context.Context) error {
 	undelivered := e.q.dropTotal - droppedBefore
 	e.mu.Unlock()
 	close(e.stopLoop)
-	<-e.loopDone
-
-	if undelivered == 0 {
-		return nil
+	<-e.clockDone
+	// The loop ends after a last report to the callbacks. A callback that
+	// does not return by ctx's deadline is not waited for: the loop
+	// goroutine then ends when it returns, and no further callback runs.
+	var stuck error
+	select {
+	case <-e.loopDone:
+	case <-ctx.Done():
+		if e.notif.stop() {
+			stuck = fmt.Errorf("telemetry: close: OnDrop or OnError still running at the deadline: %w", ctx.Err())
+		} else {
+			<-e.loopDone // no callback running, and none can start: prompt
+		}
 	}
-	return &UndeliveredError{Events: undelivered, Err: ctxErr}
+
+	if undelivered > 0 {
+		return &UndeliveredError{Events: undelivered, Err: cmp.Or(ctxErr, stuck)}
+	}
+	return stuck
 }
 
 // UndeliveredError is returned by Close when events tracked before Close

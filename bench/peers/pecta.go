@@ -15,8 +15,17 @@ const (
 )
 
 func init() {
-	peers = append([]peer{{"pecta", newPecta}}, peers...)
+	peers = append([]peer{{"pecta", newPecta}, {"pecta-kept", newPectaKept}}, peers...)
 }
+
+// keptQueueBytes is a queue bound no benchmark run reaches (a record is
+// ~90 bytes; a 1 s run tracks ~10M events), so /pecta-kept measures Track
+// on the path where every event is kept, while batches are encoded, signed
+// and sent: the conservative figure to compare with peers that block or
+// drop when full.
+const keptQueueBytes = 4 << 30
+
+func newPectaKept(url string) (enqueuer, error) { return newPectaWith(url, keptQueueBytes) }
 
 // pectaPeer is the pecta emitter with its defaults (BatchSize 100,
 // FlushInterval 5s, 8 MiB queue, HMAC signing on) except pacing, which is
@@ -24,12 +33,15 @@ func init() {
 // client cost.
 type pectaPeer struct{ em *telemetry.Emitter }
 
-func newPecta(url string) (enqueuer, error) {
+func newPecta(url string) (enqueuer, error) { return newPectaWith(url, 0) }
+
+func newPectaWith(url string, maxQueueBytes int) (enqueuer, error) {
 	em, err := telemetry.New(telemetry.Config{
 		PublishableKey:    benchPK,
 		SecretKey:         benchSK,
 		BaseURL:           url,
 		RequestsPerMinute: -1,
+		MaxQueueBytes:     maxQueueBytes,
 	})
 	if err != nil {
 		return nil, err
