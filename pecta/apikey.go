@@ -13,6 +13,12 @@ import (
 // fmt verb, slog and JSON show only its preview ("pk_live_...x7f9"). Convert
 // it with string(k) where the full key is really needed, such as storing a
 // newly created key in a secret manager.
+//
+// What a string type cannot guard: fmt's %p (handled before any method),
+// an APIKey used as a JSON map key (encoding/json writes string-kind keys
+// as they are), and printing a struct that holds an APIKey in an
+// unexported field (fmt cannot call methods there). Avoid those; the SDK's
+// own types keep keys behind a pointer for that reason.
 type APIKey string
 
 // Preview returns the key's printable form: prefix, "...", last 4 characters.

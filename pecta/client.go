@@ -23,11 +23,13 @@ const DefaultBaseURL = "https://api.pecta.ai"
 // Client calls the Pecta API. It is safe for concurrent use; create one and
 // share it. Services hang off it: Agents, Events and Keys.
 type Client struct {
-	apiKey    APIKey
-	secretKey APIKey
+	// keys sit behind a pointer: even a reflection-based print of a Client
+	// value (%p, a testify diff) shows an address, never the key text
+	creds     *credentials
 	keyKind   keys.Kind
 	baseURL   *url.URL
-	http      *http.Client
+	http      *http.Client // the caller's (or the default) client
+	requester *http.Client // what requests go through: see wrapHTTPClient
 	userAgent string
 	logger    *slog.Logger
 	retries   int
@@ -39,6 +41,11 @@ type Client struct {
 	Events *EventsService
 	// Keys manages API keys and reads usage logs (secret key only).
 	Keys *KeysService
+}
+
+type credentials struct {
+	apiKey    APIKey
+	secretKey APIKey
 }
 
 // Option configures a Client.
@@ -63,8 +70,11 @@ func WithBaseURL(u string) Option {
 	return func(s *settings) error { s.baseURL = u; return nil }
 }
 
-// WithHTTPClient sets the *http.Client used for every request. Its Timeout,
-// if any, bounds each attempt; contexts bound whole calls.
+// WithHTTPClient sets the *http.Client used for every request. Its
+// Transport, Jar and Timeout are used (the Timeout bounds each attempt;
+// contexts bound whole calls). Its CheckRedirect is not: the client never
+// follows a redirect, so the key never travels where one points. The SDK
+// never closes the client's idle connections.
 func WithHTTPClient(h *http.Client) Option {
 	return func(s *settings) error {
 		if h == nil {
@@ -128,8 +138,7 @@ func WithRetryAfterCap(d time.Duration) Option {
 	}
 }
 
-// WithLogger sets a logger for retries and failures (debug and warn
-// levels). Keys never appear in its output. Nil or absent: silent.
+// WithLogger sets a logger for retry decisions (debug level). Keys never appear in its output. Nil or absent: silent.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error { s.logger = l; return nil }
 }
@@ -181,11 +190,11 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		ua = s.userAgent + " " + ua
 	}
 	c := &Client{
-		apiKey:    APIKey(apiKey),
-		secretKey: APIKey(s.secretKey),
+		creds:     &credentials{apiKey: APIKey(apiKey), secretKey: APIKey(s.secretKey)},
 		keyKind:   kind,
 		baseURL:   base,
 		http:      hc,
+		requester: wrapHTTPClient(hc),
 		userAgent: ua,
 		logger:    s.logger,
 		retries:   s.maxRetries,
@@ -208,10 +217,13 @@ func defaultHTTPClient() *http.Client {
 }
 
 func parseBaseURL(raw string, insecure bool) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("pecta: invalid base URL %q: want scheme://host[/path]", redactURLString(raw))
+		// The URL is not echoed: a malformed one may carry credentials.
+		return nil, errors.New("pecta: invalid base URL: want scheme://host[/path]")
 	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
 	if u.User != nil {
 		return nil, errors.New("pecta: base URL must not carry credentials")
 	}
@@ -228,19 +240,8 @@ func parseBaseURL(raw string, insecure bool) (*url.URL, error) {
 	return u, nil
 }
 
-func redactURLString(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		u.User = url.User("redacted")
-		return u.String()
-	}
-	if len(raw) > 100 {
-		raw = raw[:100]
-	}
-	return raw
-}
-
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
@@ -255,9 +256,9 @@ func (c Client) String() string {
 	if c.baseURL == nil {
 		return "pecta.Client{}"
 	}
-	s := "pecta.Client{base: " + c.baseURL.String() + ", key: " + c.apiKey.Preview()
-	if c.secretKey != "" {
-		s += ", signing: " + c.secretKey.Preview()
+	s := "pecta.Client{base: " + c.baseURL.String() + ", key: " + c.creds.apiKey.Preview()
+	if c.creds.secretKey != "" {
+		s += ", signing: " + c.creds.secretKey.Preview()
 	}
 	return s + "}"
 }
@@ -273,7 +274,7 @@ func (c Client) LogValue() slog.Value {
 	if c.baseURL == nil {
 		return slog.StringValue("pecta.Client{}")
 	}
-	return slog.GroupValue(slog.String("base_url", c.baseURL.String()), slog.String("key", c.apiKey.Preview()))
+	return slog.GroupValue(slog.String("base_url", c.baseURL.String()), slog.String("key", c.creds.apiKey.Preview()))
 }
 
 // MarshalJSON encodes what String shows, never the keys.

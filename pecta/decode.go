@@ -24,7 +24,7 @@ func (n *jsonInt) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return &json.UnmarshalTypeError{Value: "non-number " + string(truncate(b, 32)), Type: intType}
 	}
-	if f > math.MaxInt32*float64(1<<31) || f < -math.MaxInt32*float64(1<<31) {
+	if math.IsNaN(f) || f > math.MaxInt32*float64(1<<31) || f < -math.MaxInt32*float64(1<<31) {
 		return &json.UnmarshalTypeError{Value: "number out of range", Type: intType}
 	}
 	*n = jsonInt(math.Round(f))
@@ -45,6 +45,9 @@ func (n *jsonFloat) UnmarshalJSON(b []byte) error {
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
 		return &json.UnmarshalTypeError{Value: "non-number " + string(truncate(b, 32)), Type: floatType}
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return &json.UnmarshalTypeError{Value: "non-finite number", Type: floatType}
 	}
 	*n = jsonFloat(f)
 	return nil

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/pecta-ai/pecta-go/internal/keys"
 	"github.com/pecta-ai/pecta-go/internal/retry"
 )
 
@@ -184,13 +186,7 @@ func excerpt(b []byte) string {
 	if len(b) > 200 {
 		b = b[:200]
 	}
-	s := strings.ToValidUTF8(string(b), "")
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
+	s := sanitize(strings.ToValidUTF8(string(b), ""))
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 0 {
 		s = "unexpected body: " + s
@@ -207,8 +203,22 @@ func clip(s string, n int) string {
 			s = s[:len(s)-1]
 		}
 	}
+	return sanitize(s)
+}
+
+// keyPattern matches a well-formed key anywhere in a text.
+var keyPattern = regexp.MustCompile(`[ps]k_live_[A-Za-z0-9]{32}`)
+
+// sanitize makes server-supplied text safe to print: a key the server (or a
+// proxy page dumping request headers) echoes becomes its preview, and
+// control and bidirectional-override characters, which could forge log
+// lines, become spaces.
+func sanitize(s string) string {
+	s = keyPattern.ReplaceAllStringFunc(s, keys.Preview)
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		switch {
+		case r < 0x20, r >= 0x7f && r < 0xa0,
+			r >= 0x200e && r <= 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
 			return ' '
 		}
 		return r

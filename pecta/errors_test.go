@@ -2,6 +2,7 @@ package pecta
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -151,5 +152,39 @@ func TestTolerantDecoding(t *testing.T) {
 	}
 	if p.Count != 1 || p.Limit != 50 || p.Events[0].ID != "17" || p.Events[0].ReputationScore != 500 || p.Events[0].Gates[0].LatencyMS != 0.5 {
 		t.Errorf("page = %+v", p)
+	}
+}
+
+func TestServerTextIsSanitized(t *testing.T) {
+	cases := []struct {
+		status int
+		body   string
+	}{
+		{401, `{"error":"unknown key ` + testPK + `","code":"auth_invalid"}`},
+		{502, "<html><pre>Authorization: Bearer " + testSK + "</pre></html>"},
+		{400, `{"error":"bad \u202e\u0085 input\nFAKE LOG LINE","code":"validation_error"}`},
+	}
+	for _, c := range cases {
+		e := newAPIError(c.status, http.Header{"X-Request-Id": {"req " + testPK}}, []byte(c.body))
+		msg := e.Error()
+		if strings.Contains(msg, testPK[8:]) || strings.Contains(msg, testSK[8:]) {
+			t.Errorf("echoed key in %q", msg)
+		}
+		if strings.ContainsAny(msg, "\u202e\u0085\n") {
+			t.Errorf("control or bidi character in %q", msg)
+		}
+	}
+	e := newAPIError(401, nil, []byte(cases[0].body))
+	if !strings.Contains(e.Message, APIKey(testPK).Preview()) {
+		t.Errorf("the echoed key should become its preview: %q", e.Message)
+	}
+}
+
+func TestNonFiniteNumbersRefused(t *testing.T) {
+	for _, body := range []string{`{"score":"NaN"}`, `{"score":"Inf"}`, `{"pass_rate":"NaN"}`, `{"avg_latency_ms":"-Inf"}`} {
+		var r Reputation
+		if err := json.Unmarshal([]byte(body), &r); err == nil {
+			t.Errorf("%s decoded to %+v", body, r)
+		}
 	}
 }

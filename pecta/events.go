@@ -87,58 +87,103 @@ func (s *EventsService) List(ctx context.Context, p EventListParams) (*EventPage
 var ErrPagingLimit = errors.New("pecta: events: more than 100000 events share one timestamp; narrow the filter")
 
 // All walks every event matching p, newest first, fetching pages of 100
-// (or p.Limit) as the loop asks for them. It pins To at the start of the
-// walk, so events arriving meanwhile do not shift the pages, and past the
-// server's offset limit (100000) it continues by moving To back to the
-// oldest created_at seen. An error ends the walk after being yielded once.
+// (or p.Limit) as the loop asks for them. When p.To is zero, the walk pins
+// To to the newest event of its first page, so events arriving meanwhile do
+// not shift the pages (the server's clock decides, not this machine's).
+// Past the server's offset limit (100000) it continues by moving To back to
+// the oldest created_at seen, skipping the events at that instant it has
+// already yielded (by id). An error ends the walk after being yielded once.
+// The returned sequence may be ranged over again: each walk starts afresh.
 func (s *EventsService) All(ctx context.Context, p EventListParams) iter.Seq2[StoredEvent, error] {
 	return func(yield func(StoredEvent, error) bool) {
-		if p.Limit == 0 {
-			p.Limit = MaxEventsLimit
+		w := eventWalk{p: p}
+		if w.p.Limit == 0 {
+			w.p.Limit = MaxEventsLimit
 		}
-		if p.To.IsZero() {
-			p.To = time.Now().UTC()
-		}
-		// skip counts events at the head of the next page already yielded:
-		// those sharing the boundary timestamp after To moves back.
-		skip := 0
-		var boundary time.Time
-		atBoundary := 0
 		for {
-			page, err := s.List(ctx, p)
+			page, err := s.List(ctx, w.p)
 			if err != nil {
 				yield(StoredEvent{}, err)
 				return
 			}
+			if w.p.To.IsZero() {
+				if len(page.Events) == 0 {
+					return
+				}
+				w.p.To = page.Events[0].CreatedAt // pin: later pages see the same set
+			}
 			for _, ev := range page.Events {
-				if skip > 0 && ev.CreatedAt.Equal(p.To) {
-					skip--
+				if w.seenBefore(ev) {
 					continue
 				}
-				skip = 0
-				if ev.CreatedAt.Equal(boundary) {
-					atBoundary++
-				} else {
-					boundary, atBoundary = ev.CreatedAt, 1
-				}
+				w.note(ev)
 				if !yield(ev, nil) {
 					return
 				}
 			}
-			if page.Count < p.Limit || len(page.Events) == 0 {
+			if page.Count < w.p.Limit || len(page.Events) == 0 {
 				return
 			}
-			next := p.Offset + len(page.Events)
-			if next <= MaxEventsOffset {
-				p.Offset = next
+			if next := w.p.Offset + len(page.Events); next <= MaxEventsOffset {
+				w.p.Offset = next
 				continue
 			}
-			// Past the offset limit: restart below the oldest event seen.
-			if atBoundary >= MaxEventsOffset {
+			// Past the offset limit: restart at the oldest instant seen.
+			if len(w.atOldest)+w.anonAtOldest >= MaxEventsOffset {
 				yield(StoredEvent{}, ErrPagingLimit)
 				return
 			}
-			p.To, p.Offset, skip = boundary, 0, atBoundary
+			w.restart()
 		}
 	}
+}
+
+// eventWalk is the state of one Events.All walk.
+type eventWalk struct {
+	p            EventListParams
+	oldest       time.Time           // created_at of the oldest event yielded
+	atOldest     map[string]struct{} // ids yielded at that instant
+	anonAtOldest int                 // events without an id yielded at that instant
+	skip         map[string]struct{} // after a restart: ids at p.To already yielded
+	skipAnon     int                 // after a restart: id-less events at p.To to skip
+}
+
+// seenBefore reports an event at the restart instant that was yielded
+// before the restart.
+func (w *eventWalk) seenBefore(ev StoredEvent) bool {
+	if w.skip == nil && w.skipAnon == 0 || !ev.CreatedAt.Equal(w.p.To) {
+		return false
+	}
+	if ev.ID == "" {
+		if w.skipAnon > 0 {
+			w.skipAnon--
+			return true
+		}
+		return false
+	}
+	_, ok := w.skip[ev.ID]
+	return ok
+}
+
+func (w *eventWalk) note(ev StoredEvent) {
+	if !ev.CreatedAt.Equal(w.oldest) || w.atOldest == nil {
+		w.oldest, w.atOldest, w.anonAtOldest = ev.CreatedAt, map[string]struct{}{}, 0
+	}
+	if ev.ID == "" {
+		w.anonAtOldest++
+	} else {
+		w.atOldest[ev.ID] = struct{}{}
+	}
+}
+
+// restart moves To back to the oldest instant seen and pages from 0.
+func (w *eventWalk) restart() {
+	if !w.oldest.Equal(w.p.To) {
+		w.skip, w.skipAnon = map[string]struct{}{}, 0
+	}
+	for id := range w.atOldest {
+		w.skip[id] = struct{}{}
+	}
+	w.skipAnon = w.anonAtOldest
+	w.p.To, w.p.Offset = w.oldest, 0
 }

@@ -19,6 +19,12 @@ type fakeEvents struct {
 	mu     sync.Mutex
 	events []fakeEvent // sorted newest first
 	calls  int
+
+	// flipped, when set, is served for every "to" other than the first one
+	// seen: the same events with ties in the opposite order, as a server
+	// with no tie-breaker may answer.
+	flipped []fakeEvent
+	firstTo string
 }
 
 type fakeEvent struct {
@@ -57,10 +63,19 @@ func (f *fakeEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("to"); v != "" {
 		to, _ = time.Parse(time.RFC3339Nano, v)
 	}
+	events := f.events
+	if v := q.Get("to"); v != "" && f.flipped != nil {
+		if f.firstTo == "" {
+			f.firstTo = v
+		}
+		if v != f.firstTo {
+			events = f.flipped
+		}
+	}
 	var b strings.Builder
 	b.WriteString(`{"events":[`)
 	n, skipped := 0, 0
-	for _, e := range f.events {
+	for _, e := range events {
 		if !to.IsZero() && e.at.After(to) {
 			continue
 		}
@@ -125,6 +140,70 @@ func TestEventsAllWalksPastOffsetLimit(t *testing.T) {
 	}
 	if seen["evt_1000000"] {
 		t.Error("walk included an event created after it started")
+	}
+}
+
+func TestEventsAllTiesInAnotherOrderAfterRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks 100k events")
+	}
+	const total = 100_155
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := &fakeEvents{}
+	for i := 0; i < total; i++ {
+		f.events = append(f.events, fakeEvent{i, base.Add(time.Duration(i/10) * time.Millisecond)})
+	}
+	f.add(-1, base.Add(-time.Hour))
+	f.flipped = append([]fakeEvent(nil), f.events...)
+	sort.SliceStable(f.flipped, func(i, j int) bool {
+		a, b := f.flipped[i], f.flipped[j]
+		if !a.at.Equal(b.at) {
+			return a.at.After(b.at)
+		}
+		return a.id < b.id
+	})
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, testPK)
+	seen := map[string]int{}
+	for ev, err := range c.Events.All(context.Background(), EventListParams{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[ev.ID]++
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s yielded %d times", id, n)
+		}
+	}
+	if len(seen) != total+1 {
+		t.Errorf("yielded %d distinct events, want %d", len(seen), total+1)
+	}
+}
+
+func TestEventsAllCanBeRangedTwice(t *testing.T) {
+	f := &fakeEvents{}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 250; i++ {
+		f.add(i, base.Add(time.Duration(i)*time.Second))
+	}
+	f.calls = 1 // no late arrivals
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, testPK)
+	seq := c.Events.All(context.Background(), EventListParams{Limit: 40})
+	for round := range 2 {
+		n := 0
+		for _, err := range seq {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != 250 {
+			t.Errorf("walk %d yielded %d, want 250", round+1, n)
+		}
 	}
 }
 

@@ -47,8 +47,8 @@ func (c *Client) IngestRaw(ctx context.Context, body []byte, signature string) (
 	if len(body) == 0 {
 		return nil, &ValidationError{Field: "body", Reason: "is empty"}
 	}
-	if signature == "" && c.secretKey != "" {
-		signature = hmacsig.Sign(body, string(c.secretKey))
+	if signature == "" && c.creds.secretKey != "" {
+		signature = hmacsig.Sign(body, string(c.creds.secretKey))
 	}
 	var out IngestResult
 	err := c.do(ctx, &call{op: "ingest", method: http.MethodPost, path: "/v1/ingest", body: body, signature: signature, class: retrySafe}, &out)

@@ -41,6 +41,20 @@ type Key struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
+// UnmarshalJSON decodes tolerantly (ids as string or number).
+func (k *Key) UnmarshalJSON(b []byte) error {
+	type alias Key
+	aux := struct {
+		*alias
+		ID jsonString `json:"id"`
+	}{alias: (*alias)(k)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	k.ID = string(aux.ID)
+	return nil
+}
+
 // CreatedKey is a newly created key. Secret holds the full key, shown this
 // once: store it now. It prints redacted; use string(k.Secret) to read it.
 type CreatedKey struct {
@@ -86,6 +100,7 @@ func (l *UsageLog) UnmarshalJSON(b []byte) error {
 	aux := struct {
 		*alias
 		ID             jsonString `json:"id"`
+		APIKeyID       jsonString `json:"api_key_id"`
 		StatusCode     jsonInt    `json:"status_code"`
 		ResponseTimeMS jsonFloat  `json:"response_time_ms"`
 	}{alias: (*alias)(l)}
@@ -93,11 +108,12 @@ func (l *UsageLog) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	l.ID, l.StatusCode, l.ResponseTimeMS = string(aux.ID), int(aux.StatusCode), float64(aux.ResponseTimeMS)
+	l.APIKeyID = string(aux.APIKeyID)
 	return nil
 }
 
 func (s *KeysService) needSecret(op string) error {
-	if !s.c.apiKey.IsSecret() {
+	if !s.c.creds.apiKey.IsSecret() {
 		return &opError{op: op, err: ErrSecretKeyRequired}
 	}
 	return nil
@@ -161,7 +177,7 @@ func (s *KeysService) Revoke(ctx context.Context, id string) error {
 	if id == "" {
 		return &ValidationError{Field: "id", Reason: "is required"}
 	}
-	return s.c.do(ctx, &call{op: op, method: http.MethodDelete, path: "/v1/keys/" + url.PathEscape(id)}, nil)
+	return s.c.do(ctx, &call{op: op, method: http.MethodDelete, path: "/v1/keys/" + pathSegment(id)}, nil)
 }
 
 // UsageLogs returns recent requests, newest first.

@@ -32,6 +32,21 @@ type Evaluation struct {
 	Reputation     ReputationBrief `json:"reputation"`
 }
 
+// UnmarshalJSON decodes tolerantly (the id as string or number).
+func (e *Evaluation) UnmarshalJSON(b []byte) error {
+	type alias Evaluation
+	aux := struct {
+		*alias
+		EvaluationID   jsonString `json:"evaluation_id"`
+		TotalLatencyMS jsonFloat  `json:"total_latency_ms"`
+	}{alias: (*alias)(e)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	e.EvaluationID, e.TotalLatencyMS = string(aux.EvaluationID), float64(aux.TotalLatencyMS)
+	return nil
+}
+
 // ReputationBrief is the reputation summary returned with an evaluation.
 type ReputationBrief struct {
 	Score     int    `json:"score"`     // 0..1000

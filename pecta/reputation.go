@@ -13,11 +13,24 @@ func (c *Client) Reputation(ctx context.Context, agentID string) (*Reputation, e
 		return nil, err
 	}
 	var out Reputation
-	err := c.do(ctx, &call{op: "reputation", method: http.MethodGet, path: "/v1/reputation/" + url.PathEscape(agentID)}, &out)
+	err := c.do(ctx, &call{op: "reputation", method: http.MethodGet, path: "/v1/reputation/" + pathSegment(agentID)}, &out)
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// pathSegment escapes s as one path segment. "." and ".." are
+// percent-encoded too: left as they are, a proxy or router that cleans
+// paths would resolve them (GET /v1/reputation/.. becomes GET /v1/).
+func pathSegment(s string) string {
+	switch s {
+	case ".":
+		return "%2E"
+	case "..":
+		return "%2E%2E"
+	}
+	return url.PathEscape(s)
 }
 
 // Health checks GET /health (no authentication). Any 2xx is healthy; other

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -103,17 +104,19 @@ func TestRetryAfterAsHTTPDate(t *testing.T) {
 
 func TestCancelDuringRetryAfterReturnsPromptly(t *testing.T) {
 	s := newScript(t, reply(429, apiErr(429, "rate_limited"), "Retry-After", "10"))
-	c := newTestClient(t, s.URL, testPK)
+	waiting := make(chan struct{})
+	c := newTestClient(t, s.URL, testPK, WithLogger(slog.New(onMessage{"pecta: retrying", waiting})))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.Reputation(ctx, "a")
 		done <- err
 	}()
-	// cancel once the first 429 has been answered
-	deadline := time.Now().Add(5 * time.Second)
-	for len(s.requests()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	// cancel once the client got the 429 and started its 10 s wait
+	select {
+	case <-waiting:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the client never started waiting")
 	}
 	cancel()
 	start := time.Now()
@@ -288,3 +291,24 @@ func TestRevokeRetried(t *testing.T) {
 		t.Errorf("requests = %d, want 2", n)
 	}
 }
+
+// onMessage is a slog handler that closes ch at the first record whose
+// message is msg.
+type onMessage struct {
+	msg string
+	ch  chan struct{}
+}
+
+func (h onMessage) Enabled(context.Context, slog.Level) bool { return true }
+func (h onMessage) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		select {
+		case <-h.ch:
+		default:
+			close(h.ch)
+		}
+	}
+	return nil
+}
+func (h onMessage) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h onMessage) WithGroup(string) slog.Handler      { return h }

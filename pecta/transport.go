@@ -33,6 +33,35 @@ const (
 	retryUnsent
 )
 
+// wrapHTTPClient returns the client requests go through: h's transport,
+// jar and timeout, with two differences. Redirects are not followed: the
+// Bearer key would go wherever they point (https to http, another host),
+// and a POST would silently turn into a GET; a 3xx is returned as an
+// *APIError. And CloseIdleConnections does nothing: go-retryablehttp calls
+// it after every failed call, which would tear down the idle pool of a
+// client the application shares.
+func wrapHTTPClient(h *http.Client) *http.Client {
+	return &http.Client{
+		Transport: keepIdle{h},
+		Jar:       h.Jar,
+		Timeout:   h.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// keepIdle forwards requests to the caller's transport, read at each call,
+// and hides its CloseIdleConnections.
+type keepIdle struct{ h *http.Client }
+
+func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) {
+	if rt := k.h.Transport; rt != nil {
+		return rt.RoundTrip(r)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
 // maxResponseBody bounds a successful response body.
 const maxResponseBody = 8 << 20
 
@@ -80,7 +109,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) error {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if !cl.noAuth {
-		req.Header.Set("Authorization", "Bearer "+string(c.apiKey))
+		req.Header.Set("Authorization", "Bearer "+string(c.creds.apiKey))
 	}
 	if cl.signature != "" {
 		req.Header.Set(hmacsig.Header, cl.signature)
@@ -88,7 +117,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) error {
 
 	st := &attemptState{c: c, call: cl}
 	rc := &retryablehttp.Client{
-		HTTPClient:   c.http,
+		HTTPClient:   c.requester,
 		RetryMax:     c.retries,
 		RetryWaitMin: time.Millisecond, // unused: Backoff below decides
 		RetryWaitMax: time.Millisecond,

@@ -73,7 +73,9 @@ func (p Policy) Backoff(attempt int) time.Duration {
 	for i := 0; i < attempt && i < 64; i++ {
 		d = b.NextBackOff()
 	}
-	return d
+	// backoff/v4 randomizes around an interval already capped at MaxWait:
+	// clamp, so the cap is a cap
+	return min(d, p.withDefaults().MaxWait)
 }
 
 // Delay combines the backoff for attempt with a server's Retry-After:
@@ -86,8 +88,8 @@ func (p Policy) Delay(attempt int, retryAfter time.Duration) time.Duration {
 	}
 	if retryAfter > d {
 		// A little jitter above the floor spreads clients that were told
-		// the same instant.
-		d = retryAfter + time.Duration(rand.Int64N(int64(retryAfter/10)+1))
+		// the same instant, never past the cap.
+		d = min(retryAfter+time.Duration(rand.Int64N(int64(retryAfter/10)+1)), p.RetryAfterCap)
 	}
 	return d
 }
