@@ -44,7 +44,9 @@ func wrapHTTPClient(h *http.Client) *http.Client {
 	return &http.Client{
 		Transport: keepIdle{h},
 		Jar:       h.Jar,
-		Timeout:   h.Timeout,
+		// h.Timeout is applied by keepIdle: net/http enforces a client
+		// Timeout with a goroutine and timer per request for a transport
+		// it does not recognise.
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
@@ -52,14 +54,38 @@ func wrapHTTPClient(h *http.Client) *http.Client {
 }
 
 // keepIdle forwards requests to the caller's transport, read at each call,
-// and hides its CloseIdleConnections.
+// hides its CloseIdleConnections, and applies the caller's Timeout to each
+// attempt (until its response body is closed), as http.Client does.
 type keepIdle struct{ h *http.Client }
 
 func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) {
-	if rt := k.h.Transport; rt != nil {
+	rt := k.h.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if k.h.Timeout <= 0 {
 		return rt.RoundTrip(r)
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	ctx, cancel := context.WithTimeout(r.Context(), k.h.Timeout)
+	resp, err := rt.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose ends an attempt's timeout when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // maxResponseBody bounds a successful response body.

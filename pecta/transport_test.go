@@ -141,3 +141,34 @@ func TestDotSegmentsAreEscaped(t *testing.T) {
 		t.Errorf("paths %q %q", r[0].Path, r[1].Path)
 	}
 }
+
+func TestHTTPClientTimeoutBoundsEachAttempt(t *testing.T) {
+	s := newScript(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}, reply(200, `{"agents":[]}`))
+	c := newTestClient(t, s.URL, testPK, WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond}))
+	start := time.Now()
+	if _, err := c.Agents.List(context.Background()); err != nil {
+		t.Fatalf("the second attempt should succeed: %v", err)
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("took %v: the 100ms timeout did not bound the first attempt", el)
+	}
+	// evaluate: a timed-out attempt may have reached the server; not retried
+	s2 := newScript(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	c2 := newTestClient(t, s2.URL, testPK, WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond}))
+	if _, err := c2.Evaluate(context.Background(), EvaluateRequest{AgentID: "a", Output: 1}); err == nil {
+		t.Fatal("want a timeout")
+	}
+	if n := len(s2.requests()); n != 1 {
+		t.Errorf("evaluate sent %d times after a timeout", n)
+	}
+}
