@@ -31,9 +31,9 @@ func benchEvent() pecta.Event {
 // with cfg's other fields as given.
 func newEmitter(tb testing.TB, c *child, signed bool, cfg telemetry.Config) *telemetry.Emitter {
 	tb.Helper()
-	cfg.PublishableKey = c.PublishableKey
+	cfg.PublishableKey = telemetry.NewKey(c.PublishableKey)
 	if signed {
-		cfg.SecretKey = c.SecretKey
+		cfg.SecretKey = telemetry.NewKey(c.SecretKey)
 	}
 	cfg.BaseURL = c.URL
 	cfg.RequestsPerMinute = -1

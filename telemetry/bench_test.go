@@ -13,8 +13,8 @@ import (
 func benchEmitter(b *testing.B) *Emitter {
 	s := newSink(b)
 	e, err := New(Config{
-		PublishableKey:    testPK,
-		SecretKey:         testSK,
+		PublishableKey:    NewKey(testPK),
+		SecretKey:         NewKey(testSK),
 		BaseURL:           s.srv.URL,
 		RequestsPerMinute: -1,
 	})

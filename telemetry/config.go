@@ -1,8 +1,10 @@
 package telemetry
 
 import (
+	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,17 +13,17 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
-// Defaults applied to zero-valued Config fields.
+// Defaults applied to zero-valued Config fields (the base URL defaults to
+// pecta.DefaultBaseURL).
 const (
-	DefaultBaseURL           = "https://api.pecta.ai"
 	DefaultBatchSize         = pecta.MaxBatchEvents // 100, also the maximum
 	DefaultFlushInterval     = 5 * time.Second
 	DefaultMaxQueueBytes     = 8 << 20 // 8 MiB of encoded events
 	DefaultMaxRetries        = 8
 	DefaultRetryBudget       = 2 * time.Minute
 	DefaultRetryAfterCap     = 30 * time.Second
-	DefaultBackoffMin        = 250 * time.Millisecond
-	DefaultBackoffMax        = 8 * time.Second
+	DefaultRetryWaitMin      = 250 * time.Millisecond
+	DefaultRetryWaitMax      = 8 * time.Second
 	DefaultRequestTimeout    = 10 * time.Second
 	DefaultRequestsPerMinute = 500 // the documented ingest rate limit
 	minQueueBytes            = 64 << 10
@@ -51,30 +53,47 @@ func (p OverflowPolicy) String() string {
 	return "invalid"
 }
 
-// Config configures an Emitter. The zero value of every optional field means
-// its documented default. Config prints redacted: fmt verbs and slog show key
-// previews ("pk_live_...x7f9"), never the keys.
+// Config configures an Emitter.
+//
+// It follows the SDK's configuration convention (README, "Configuration
+// conventions"): the zero value of every optional field means its
+// documented default, and a negative count means none (MaxRetries: no
+// retries; RequestsPerMinute: no pacing). Durations are time.Duration
+// values (5*time.Second, not 5) and each has a minimum: a smaller one is
+// refused with a *ConfigError rather than silently burning CPU.
+//
+// Config is safe to print by construction: its keys are Key values, which
+// every printer (fmt verbs, slog, encoding/json, encoding/gob, reflection
+// through unexported fields, testify diffs) shows as previews
+// ("pk_live_...x7f9"). json.Marshal of a Config works and omits the
+// callbacks and the HTTP client.
 type Config struct {
 	// PublishableKey authenticates ingest requests (Bearer). Required; must
 	// be a pk_live_ key. A secret key here is refused: the secret key never
 	// travels on the wire.
-	PublishableKey string
+	//
+	//	PublishableKey: telemetry.NewKey(os.Getenv("PECTA_API_KEY")),
+	PublishableKey Key
 	// SecretKey, if set, must be an sk_live_ key. Every batch is then signed
 	// with HMAC-SHA256 (X-Pecta-Signature); only the signature is sent.
-	// Default: empty, batches are sent unsigned.
-	SecretKey string
-	// BaseURL of the API. Default DefaultBaseURL. http:// is refused for
-	// hosts other than loopback unless InsecureHTTP is set.
+	// Default: none, batches are sent unsigned.
+	SecretKey Key
+	// BaseURL of the API root, scheme and host only. Default
+	// pecta.DefaultBaseURL. http:// is refused for hosts other than
+	// loopback unless InsecureHTTP is set.
 	BaseURL string
 	// InsecureHTTP allows a plain http:// BaseURL to a non-loopback host.
 	InsecureHTTP bool
-	// HTTPClient sends the requests. Default: the pecta client's tuned client.
+	// HTTPClient sends the requests. Default: a client of the emitter's
+	// own, tuned like pecta's, whose idle connections Close closes. A
+	// client given here is never closed by the emitter.
 	HTTPClient *http.Client
 
 	// BatchSize is the number of events per request, 1..100. Default 100.
 	BatchSize int
 	// FlushInterval is the longest a tracked event waits before its
-	// (possibly partial) batch is sealed and sent. Default 5s.
+	// (possibly partial) batch is sealed and sent. Default 5s; at least
+	// 10ms.
 	FlushInterval time.Duration
 	// MaxQueueBytes bounds the encoded events held in memory and not yet
 	// delivered: being filled, sealed, or in flight. At least 64 KiB.
@@ -88,25 +107,36 @@ type Config struct {
 	SampleRate float64
 
 	// MaxRetries is the number of retries of one batch after a 429, a 5xx,
-	// a timeout or a network error. Default 8; negative means no retries.
+	// a timeout or a network error. Default (0) 8; a negative value means
+	// no retries.
 	MaxRetries int
 	// RetryBudget is the longest a batch may spend being retried, counted
-	// from its first attempt. Default 2m.
+	// from its first attempt. Default 2m; at least 10ms.
 	RetryBudget time.Duration
-	// RetryAfterCap caps the server's Retry-After. Default 30s.
+	// RetryAfterCap caps the server's Retry-After. Default 30s; at least
+	// 1ms.
 	RetryAfterCap time.Duration
-	// BackoffMin and BackoffMax bound the jittered exponential backoff
-	// between retries. Defaults 250ms and 8s.
-	BackoffMin, BackoffMax time.Duration
-	// RequestTimeout bounds one ingest request. Default 10s.
+	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
+	// between retries, as pecta.WithRetryWait does for the client.
+	// Defaults 250ms and 8s; at least 1ms each, RetryWaitMin <=
+	// RetryWaitMax.
+	RetryWaitMin, RetryWaitMax time.Duration
+	// RequestTimeout bounds one ingest request. Default 10s; at least 10ms.
 	RequestTimeout time.Duration
 	// RequestsPerMinute paces ingest requests so that no 60 s window holds
 	// more than this many. Default 500 (the documented limit); negative
 	// means unpaced.
 	RequestsPerMinute int
 
-	// Logger receives the emitter's diagnostics. Default nil: silent. Keys
-	// are never logged.
+	// Logger receives the emitter's diagnostics. Keys are never logged.
+	//
+	// Default nil: the emitter is silent except for fatal conditions (the
+	// server refusing the key with 401/403; a failure of the emitter's own
+	// configuration at run time), which it logs at ERROR level to
+	// slog.Default(), once per occurrence. A silent default hid
+	// misconfiguration (every event rejected, nothing said), and
+	// slog.Default is the process's own choice of sink. To silence even
+	// those, pass slog.New(slog.DiscardHandler).
 	Logger *slog.Logger
 	// OnDrop, if set, is told about dropped events, aggregated: one call per
 	// reason with the count since the previous call. It runs on the
@@ -115,7 +145,9 @@ type Config struct {
 	OnDrop func(DropReport)
 	// OnError, if set, is told about delivery errors (a batch rejected, a
 	// retry failing), at most one call per batch, on the emitter's
-	// goroutine. Panics are recovered and counted like OnDrop's.
+	// goroutine. A key refused by the server is reported once (an error
+	// matching ErrKeyRejected), not once per batch. Panics are recovered
+	// and counted like OnDrop's.
 	OnError func(error)
 }
 
@@ -129,7 +161,7 @@ func (e *ConfigError) Error() string { return "telemetry: config: " + e.Field + 
 
 // settings is a validated Config with defaults applied.
 type settings struct {
-	pk, sk         pecta.APIKey
+	pk, sk         Key // sealed: a print of a dereferenced Emitter shows no key
 	baseURL        string
 	insecure       bool
 	httpClient     *http.Client
@@ -141,13 +173,20 @@ type settings struct {
 	maxRetries     int
 	retryBudget    time.Duration
 	retryAfterCap  time.Duration
-	backoffMin     time.Duration
-	backoffMax     time.Duration
+	retryWaitMin   time.Duration
+	retryWaitMax   time.Duration
 	requestTimeout time.Duration
 	requestsPerMin int
 	logger         *slog.Logger
 	onDrop         func(DropReport)
 	onError        func(error)
+
+	// ownHTTP is set when the emitter built its HTTP client itself: Close
+	// closes its idle connections. Never set for a caller's client.
+	ownHTTP bool
+	// authProbeMin and authProbeMax bound the interval between probes
+	// while the server refuses the key (see fatal.go).
+	authProbeMin, authProbeMax time.Duration
 }
 
 func (c *Config) settings() (settings, error) {
@@ -162,31 +201,31 @@ func (c *Config) settings() (settings, error) {
 	bad := func(field, reason string) (settings, error) {
 		return settings{}, &ConfigError{Field: field, Reason: reason}
 	}
-	if c.PublishableKey == "" {
-		return bad("PublishableKey", "is required")
+	if c.PublishableKey.IsZero() {
+		return bad("PublishableKey", "is required (telemetry.NewKey(os.Getenv(\"PECTA_API_KEY\")))")
 	}
-	pk, err := pecta.ParseKey(c.PublishableKey)
+	pk, err := pecta.ParseKey(c.PublishableKey.reveal())
 	if err != nil {
 		return bad("PublishableKey", err.(*pecta.KeyError).Reason)
 	}
 	if !pk.IsPublishable() {
 		return bad("PublishableKey", "must be a publishable (pk_live_) key; a secret key never goes on the wire")
 	}
-	s.pk = pk
-	if c.SecretKey != "" {
-		sk, err := pecta.ParseKey(c.SecretKey)
+	s.pk = c.PublishableKey
+	if !c.SecretKey.IsZero() {
+		sk, err := pecta.ParseKey(c.SecretKey.reveal())
 		if err != nil {
 			return bad("SecretKey", err.(*pecta.KeyError).Reason)
 		}
 		if !sk.IsSecret() {
 			return bad("SecretKey", "must be a secret (sk_live_) key")
 		}
-		s.sk = sk
+		s.sk = c.SecretKey
 	}
 
 	s.baseURL = strings.TrimRight(c.BaseURL, "/")
 	if s.baseURL == "" {
-		s.baseURL = DefaultBaseURL
+		s.baseURL = pecta.DefaultBaseURL
 	}
 	u, err := url.Parse(s.baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -194,6 +233,9 @@ func (c *Config) settings() (settings, error) {
 	}
 	if u.User != nil {
 		return bad("BaseURL", "must not contain credentials")
+	}
+	if u.Scheme == "http" && !c.InsecureHTTP && !isLoopback(u.Hostname()) {
+		return bad("BaseURL", "plaintext http:// to a non-loopback host: use https, or set InsecureHTTP")
 	}
 
 	switch {
@@ -204,7 +246,7 @@ func (c *Config) settings() (settings, error) {
 	default:
 		s.batchSize = c.BatchSize
 	}
-	if s.flushInterval, err = durationOr(c.FlushInterval, DefaultFlushInterval); err != nil {
+	if s.flushInterval, err = durationOr(c.FlushInterval, DefaultFlushInterval, minInterval); err != nil {
 		return bad("FlushInterval", err.Error())
 	}
 	switch {
@@ -238,20 +280,21 @@ func (c *Config) settings() (settings, error) {
 		field string
 		in    time.Duration
 		def   time.Duration
+		min   time.Duration
 		out   *time.Duration
 	}{
-		{"RetryBudget", c.RetryBudget, DefaultRetryBudget, &s.retryBudget},
-		{"RetryAfterCap", c.RetryAfterCap, DefaultRetryAfterCap, &s.retryAfterCap},
-		{"BackoffMin", c.BackoffMin, DefaultBackoffMin, &s.backoffMin},
-		{"BackoffMax", c.BackoffMax, DefaultBackoffMax, &s.backoffMax},
-		{"RequestTimeout", c.RequestTimeout, DefaultRequestTimeout, &s.requestTimeout},
+		{"RetryBudget", c.RetryBudget, DefaultRetryBudget, minInterval, &s.retryBudget},
+		{"RetryAfterCap", c.RetryAfterCap, DefaultRetryAfterCap, minWait, &s.retryAfterCap},
+		{"RetryWaitMin", c.RetryWaitMin, DefaultRetryWaitMin, minWait, &s.retryWaitMin},
+		{"RetryWaitMax", c.RetryWaitMax, DefaultRetryWaitMax, minWait, &s.retryWaitMax},
+		{"RequestTimeout", c.RequestTimeout, DefaultRequestTimeout, minInterval, &s.requestTimeout},
 	} {
-		if *d.out, err = durationOr(d.in, d.def); err != nil {
+		if *d.out, err = durationOr(d.in, d.def, d.min); err != nil {
 			return bad(d.field, err.Error())
 		}
 	}
-	if s.backoffMax < s.backoffMin {
-		return bad("BackoffMax", "must not be less than BackoffMin")
+	if s.retryWaitMax < s.retryWaitMin {
+		return bad("RetryWaitMax", "must not be less than RetryWaitMin")
 	}
 	switch {
 	case c.RequestsPerMinute == 0:
@@ -261,6 +304,7 @@ func (c *Config) settings() (settings, error) {
 	default:
 		s.requestsPerMin = c.RequestsPerMinute
 	}
+	s.authProbeMin, s.authProbeMax = authProbeMin, authProbeMax
 	return s, nil
 }
 
@@ -268,12 +312,37 @@ type reasonError string
 
 func (r reasonError) Error() string { return string(r) }
 
-func durationOr(d, def time.Duration) (time.Duration, error) {
+// Minimums of the Config durations: a smaller value is a unit mistake
+// (FlushInterval: 5 means 5ns, not 5s) that would spin a goroutine or time
+// out every request.
+const (
+	minInterval = 10 * time.Millisecond // FlushInterval, RequestTimeout, RetryBudget
+	minWait     = time.Millisecond      // RetryWaitMin, RetryWaitMax, RetryAfterCap
+)
+
+// durationOr applies the default def to 0 and refuses negative values and
+// values below min, suggesting the unit the caller probably meant.
+func durationOr(d, def, min time.Duration) (time.Duration, error) {
 	switch {
 	case d == 0:
 		return def, nil
 	case d < 0:
-		return 0, reasonError("must not be negative")
+		return 0, reasonError("must not be negative (0 means the default " + def.String() + ")")
+	case d < min:
+		n := int64(d)
+		unit := "Second"
+		if n >= 1000 {
+			unit = "Millisecond"
+		}
+		return 0, reasonError(fmt.Sprintf("%v is below the minimum %v: a time.Duration counts nanoseconds; did you mean %d*time.%s?", d, min, n, unit))
 	}
 	return d, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

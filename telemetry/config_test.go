@@ -9,20 +9,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 func TestConfigErrors(t *testing.T) {
-	base := func() Config { return Config{PublishableKey: testPK, SecretKey: testSK, BaseURL: "http://127.0.0.1:1"} }
+	base := func() Config { return Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), BaseURL: "http://127.0.0.1:1"} }
 	tests := []struct {
 		name  string
 		edit  func(*Config)
 		field string
 	}{
-		{"no key", func(c *Config) { c.PublishableKey = "" }, "PublishableKey"},
-		{"secret as publishable", func(c *Config) { c.PublishableKey = testSK }, "PublishableKey"},
-		{"malformed publishable", func(c *Config) { c.PublishableKey = "pk_live_short" }, "PublishableKey"},
-		{"publishable as secret", func(c *Config) { c.SecretKey = testPK }, "SecretKey"},
-		{"malformed secret", func(c *Config) { c.SecretKey = testSK + "x" }, "SecretKey"},
+		{"no key", func(c *Config) { c.PublishableKey = NewKey("") }, "PublishableKey"},
+		{"secret as publishable", func(c *Config) { c.PublishableKey = NewKey(testSK) }, "PublishableKey"},
+		{"malformed publishable", func(c *Config) { c.PublishableKey = NewKey("pk_live_short") }, "PublishableKey"},
+		{"publishable as secret", func(c *Config) { c.SecretKey = NewKey(testPK) }, "SecretKey"},
+		{"malformed secret", func(c *Config) { c.SecretKey = NewKey(testSK + "x") }, "SecretKey"},
 		{"bad URL", func(c *Config) { c.BaseURL = "ftp://x" }, "BaseURL"},
 		{"plaintext remote", func(c *Config) { c.BaseURL = "http://example.com" }, "BaseURL"},
 		{"URL credentials", func(c *Config) { c.BaseURL = "https://u:p@example.com" }, "BaseURL"},
@@ -34,7 +36,7 @@ func TestConfigErrors(t *testing.T) {
 		{"sample > 1", func(c *Config) { c.SampleRate = 1.5 }, "SampleRate"},
 		{"sample NaN", func(c *Config) { c.SampleRate = math.NaN() }, "SampleRate"},
 		{"budget negative", func(c *Config) { c.RetryBudget = -1 }, "RetryBudget"},
-		{"backoff order", func(c *Config) { c.BackoffMin, c.BackoffMax = time.Second, time.Millisecond }, "BackoffMax"},
+		{"backoff order", func(c *Config) { c.RetryWaitMin, c.RetryWaitMax = time.Second, time.Millisecond }, "RetryWaitMax"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +57,7 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	e, err := New(Config{PublishableKey: testPK, BaseURL: "http://example.com", InsecureHTTP: true})
+	e, err := New(Config{PublishableKey: NewKey(testPK), BaseURL: "http://example.com", InsecureHTTP: true})
 	if err != nil {
 		t.Fatalf("InsecureHTTP: %v", err)
 	}
@@ -63,14 +65,14 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	c := Config{PublishableKey: testPK}
+	c := Config{PublishableKey: NewKey(testPK)}
 	s, err := c.settings()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.batchSize != 100 || s.flushInterval != 5*time.Second || s.maxQueueBytes != 8<<20 ||
 		s.overflow != DropNewest || s.sampleRate != 1 || s.requestsPerMin != 500 ||
-		s.retryAfterCap != 30*time.Second || s.baseURL != DefaultBaseURL || s.logger != nil {
+		s.retryAfterCap != 30*time.Second || s.baseURL != pecta.DefaultBaseURL || s.logger != nil {
 		t.Fatalf("defaults %+v", s)
 	}
 }
@@ -98,7 +100,7 @@ func TestRedaction(t *testing.T) {
 	}
 	fmt.Fprintln(&out, cfg.String(), cfg.GoString(), e.String(), e.GoString())
 	logger.Info("config", "cfg", cfg, "emitter", e)
-	_, err := New(Config{PublishableKey: testSK})
+	_, err := New(Config{PublishableKey: NewKey(testSK)})
 	fmt.Fprintln(&out, err)
 	st := e.Stats()
 	fmt.Fprintf(&out, "%v %+v\n", st, st)

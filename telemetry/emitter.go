@@ -84,6 +84,8 @@ type Emitter struct {
 	cancelCtx context.CancelFunc
 
 	notif notifier // owned by the loop goroutine
+
+	life lifecycle // Flush/Close reporting, refused-key gate, own HTTP client
 }
 
 // shard is one of the buffers Track encodes into, padded to its own cache
@@ -103,11 +105,13 @@ func New(cfg Config) (*Emitter, error) {
 	if err != nil {
 		return nil, err
 	}
-	send, err := newClientSender(&set)
+	send, own, err := newClientSender(&set)
 	if err != nil {
 		return nil, err
 	}
-	return newEmitter(set, send), nil
+	e := newEmitter(set, send)
+	e.life.ownHTTP = own
+	return e, nil
 }
 
 // newEmitter starts an emitter around any sender (tests use fakes).
@@ -129,6 +133,7 @@ func newEmitter(set settings, send sendFunc) *Emitter {
 		loopDone:  make(chan struct{}),
 		clockDone: make(chan struct{}),
 	}
+	e.life.closeDone = make(chan struct{})
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}

@@ -157,7 +157,7 @@ func assertNoSecret(t *testing.T, r pectatest.Request) {
 func TestUnsignedWithoutSecretKey(t *testing.T) {
 	srv := newServer(t)
 	cfg := fastConfig(srv)
-	cfg.SecretKey = ""
+	cfg.SecretKey = Key{}
 	e := mustNew(t, cfg)
 	trackAll(t, e, 1, 10)
 	if err := closeNow(t, e, 5*time.Second); err != nil {
@@ -374,7 +374,7 @@ func TestRejected4xxDroppedWithReason(t *testing.T) {
 			srv := pectatest.NewServer(append([]pectatest.Option{pectatest.WithoutRateLimits()}, tt.opts...)...)
 			defer srv.Close()
 			cfg := fastConfig(srv)
-			cfg.SecretKey = testSK
+			cfg.SecretKey = NewKey(testSK)
 			var mu sync.Mutex
 			var errs []error
 			var drops []DropReport
@@ -413,14 +413,16 @@ func TestRejected4xxDroppedWithReason(t *testing.T) {
 func TestNotAcceptedCounted(t *testing.T) {
 	s := newSink(t)
 	s.accept = func(n int) int { return n - 3 }
-	e := mustNew(t, Config{PublishableKey: testPK, BaseURL: s.srv.URL, RequestsPerMinute: -1, FlushInterval: time.Hour})
+	e := mustNew(t, Config{PublishableKey: NewKey(testPK), BaseURL: s.srv.URL, RequestsPerMinute: -1, FlushInterval: time.Hour})
 	for i := range 10 {
 		if err := e.Track(event("na", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
+	err := e.Flush(context.Background())
+	var ue *UndeliveredError
+	if !errors.As(err, &ue) || ue.Op != "flush" || ue.Events != 3 || ue.ByReason[ReasonNotAccepted] != 3 {
+		t.Fatalf("Flush = %v, want 3 undelivered (not_accepted)", err)
 	}
 	st := e.Stats()
 	checkInvariant(t, st)
@@ -481,8 +483,10 @@ func TestRetriesExhausted(t *testing.T) {
 	e := mustNew(t, cfg)
 	srv.FailNext(3, 500, 0)
 	trackAll(t, e, 1, 4)
-	if err := e.Flush(context.Background()); err != nil {
-		t.Fatal(err)
+	err := e.Flush(context.Background())
+	var ue *UndeliveredError
+	if !errors.As(err, &ue) || ue.Events != 4 || ue.ByReason[ReasonRetriesExhausted] != 4 || !errors.Is(err, pecta.ErrServer) {
+		t.Fatalf("Flush = %v, want 4 undelivered (retries_exhausted), matching pecta.ErrServer", err)
 	}
 	st := e.Stats()
 	checkInvariant(t, st)
@@ -589,8 +593,10 @@ func TestOverflowDropOldest(t *testing.T) {
 	if err := srv.Up(); err != nil {
 		t.Fatal(err)
 	}
-	if err := closeNow(t, e, 20*time.Second); err != nil {
-		t.Fatalf("Close: %v", err)
+	err := closeNow(t, e, 20*time.Second)
+	var ue *UndeliveredError
+	if !errors.As(err, &ue) || ue.Events != dropped || ue.ByReason[ReasonQueueFull] != dropped {
+		t.Fatalf("Close = %v, want the %d evicted events reported", err, dropped)
 	}
 	st = e.Stats()
 	checkInvariant(t, st)
@@ -789,7 +795,7 @@ func TestCallbacksAggregatedOffTrackGoroutine(t *testing.T) {
 }
 
 func TestTrackAllocatesNothing(t *testing.T) {
-	cfg := Config{PublishableKey: testPK, SecretKey: testSK, RequestsPerMinute: -1}
+	cfg := Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), RequestsPerMinute: -1}
 	set, err := cfg.settings()
 	if err != nil {
 		t.Fatal(err)

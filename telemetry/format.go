@@ -1,23 +1,23 @@
 package telemetry
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
-
-	"github.com/pecta-ai/pecta-go/pecta"
+	"time"
 )
 
 // String describes c with its keys redacted to previews.
 func (c Config) String() string {
-	pk, sk := pecta.APIKey(c.PublishableKey).Preview(), pecta.APIKey(c.SecretKey).Preview()
+	pk, sk := c.PublishableKey.Preview(), c.SecretKey.Preview()
 	return fmt.Sprintf("telemetry.Config{PublishableKey:%s SecretKey:%s BaseURL:%s BatchSize:%d FlushInterval:%v "+
 		"MaxQueueBytes:%d Overflow:%v SampleRate:%g MaxRetries:%d RetryBudget:%v RetryAfterCap:%v "+
-		"RequestsPerMinute:%d InsecureHTTP:%t}",
+		"RetryWaitMin:%v RetryWaitMax:%v RequestTimeout:%v RequestsPerMinute:%d InsecureHTTP:%t}",
 		strconv.Quote(pk), strconv.Quote(sk), strconv.Quote(c.BaseURL), c.BatchSize, c.FlushInterval,
 		c.MaxQueueBytes, c.Overflow, c.SampleRate, c.MaxRetries, c.RetryBudget, c.RetryAfterCap,
-		c.RequestsPerMinute, c.InsecureHTTP)
+		c.RetryWaitMin, c.RetryWaitMax, c.RequestTimeout, c.RequestsPerMinute, c.InsecureHTTP)
 }
 
 // GoString is String: %#v never shows the keys either.
@@ -35,13 +35,42 @@ func (c Config) Format(f fmt.State, verb rune) {
 // LogValue logs the redacted form.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
+// MarshalJSON encodes the settable fields with keys as previews. The
+// callbacks, HTTPClient and Logger are left out (a func cannot be encoded,
+// and json.Marshal of a struct holding a Config used to fail on them).
+func (c Config) MarshalJSON() ([]byte, error) {
+	type plain struct {
+		PublishableKey    Key
+		SecretKey         Key
+		BaseURL           string `json:",omitempty"`
+		InsecureHTTP      bool   `json:",omitempty"`
+		BatchSize         int    `json:",omitempty"`
+		FlushInterval     time.Duration
+		MaxQueueBytes     int `json:",omitempty"`
+		Overflow          string
+		SampleRate        float64 `json:",omitempty"`
+		MaxRetries        int     `json:",omitempty"`
+		RetryBudget       time.Duration
+		RetryAfterCap     time.Duration
+		RetryWaitMin      time.Duration
+		RetryWaitMax      time.Duration
+		RequestTimeout    time.Duration
+		RequestsPerMinute int `json:",omitempty"`
+	}
+	return json.Marshal(plain{
+		c.PublishableKey, c.SecretKey, c.BaseURL, c.InsecureHTTP, c.BatchSize, c.FlushInterval,
+		c.MaxQueueBytes, c.Overflow.String(), c.SampleRate, c.MaxRetries, c.RetryBudget,
+		c.RetryAfterCap, c.RetryWaitMin, c.RetryWaitMax, c.RequestTimeout, c.RequestsPerMinute,
+	})
+}
+
 // String describes the emitter with its keys redacted.
 func (e *Emitter) String() string {
 	if e == nil {
 		return "telemetry.Emitter(nil)"
 	}
 	s := "telemetry.Emitter{base: " + e.set.baseURL + ", key: " + e.set.pk.Preview()
-	if e.set.sk != "" {
+	if !e.set.sk.IsZero() {
 		s += ", signing: " + e.set.sk.Preview()
 	}
 	if e.closed.Load() {

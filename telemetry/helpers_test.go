@@ -52,12 +52,12 @@ func event(agent string, seq int) *pecta.Event {
 // fastConfig is a Config for tests against srv: quick retries, no pacing.
 func fastConfig(srv *pectatest.Server) Config {
 	return Config{
-		PublishableKey:    srv.PublishableKey,
-		SecretKey:         srv.SecretKey,
+		PublishableKey:    NewKey(srv.PublishableKey),
+		SecretKey:         NewKey(srv.SecretKey),
 		BaseURL:           srv.URL,
 		FlushInterval:     50 * time.Millisecond,
-		BackoffMin:        5 * time.Millisecond,
-		BackoffMax:        50 * time.Millisecond,
+		RetryWaitMin:        5 * time.Millisecond,
+		RetryWaitMax:        50 * time.Millisecond,
 		RequestTimeout:    2 * time.Second,
 		RequestsPerMinute: -1,
 		MaxRetries:        50,

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/pecta-ai/pecta-go/internal/hmacsig"
@@ -34,8 +33,8 @@ const initialBodyCap = 32 << 10
 func (e *Emitter) sender() {
 	defer e.senders.Done()
 	buf := sendBuffers{bodyCap: initialBodyCap}
-	if e.set.sk != "" {
-		buf.signer = hmacsig.NewSigner(string(e.set.sk))
+	if !e.set.sk.IsZero() {
+		buf.signer = hmacsig.NewSigner(e.set.sk.reveal())
 	}
 	for {
 		b := e.next()
@@ -83,9 +82,11 @@ func (e *Emitter) next() *batch {
 
 // outcome of one batch.
 type outcome struct {
-	accepted int    // events the server accepted
-	reason   string // drop reason for the others, "" when all were accepted
-	err      error
+	accepted    int    // events the server accepted
+	reason      string // drop reason for the others, "" when all were accepted
+	err         error
+	quiet       bool // err was already reported (a key still refused): count only
+	unconfirmed bool // a 2xx that did not confirm a count: see Stats.Unconfirmed
 }
 
 // deliver sends b until it is accepted, rejected, out of retries or the
@@ -98,6 +99,14 @@ func (e *Emitter) deliver(b *batch, buf *sendBuffers) {
 	if err := e.sendCtx.Err(); err != nil { // Close's deadline passed
 		e.account(b, outcome{reason: ReasonShutdown, err: err})
 		return
+	}
+	send, probe, reason, err := e.life.keys.admit(time.Now())
+	if !send { // the server refuses the key: drop unsent until a probe succeeds
+		e.account(b, outcome{reason: reason, err: err, quiet: true})
+		return
+	}
+	if probe {
+		defer e.life.keys.probeDone()
 	}
 	body := make([]byte, 0, buf.bodyCap)
 	body = append(body, `{"events":[`...)
@@ -115,7 +124,7 @@ func (e *Emitter) deliver(b *batch, buf *sendBuffers) {
 }
 
 func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
-	policy := retry.Policy{MinWait: e.set.backoffMin, MaxWait: e.set.backoffMax, RetryAfterCap: e.set.retryAfterCap}
+	policy := retry.Policy{MinWait: e.set.retryWaitMin, MaxWait: e.set.retryWaitMax, RetryAfterCap: e.set.retryAfterCap}
 	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		if err := e.pacer.wait(e.sendCtx); err != nil {
@@ -125,6 +134,11 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 		accepted, err := e.send(ctx, body, sig)
 		cancel()
 		if err == nil {
+			e.onAccepted()
+			if accepted > b.n { // an answer about some other request?
+				return outcome{accepted: b.n, unconfirmed: true,
+					err: fmt.Errorf("telemetry: ingest: the server said it accepted %d of %d events", accepted, b.n)}
+			}
 			return outcome{accepted: accepted}
 		}
 		if e.sendCtx.Err() != nil {
@@ -135,9 +149,10 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 		var retryAfter time.Duration
 		switch {
 		case errors.As(err, &respErr):
-			// a 2xx whose body we could not read: the batch was taken
-			e.noteError(fmt.Errorf("telemetry: ingest: %w", err))
-			return outcome{accepted: b.n}
+			// a 2xx whose body we could not read: the batch was taken,
+			// but nothing confirms how much of it
+			e.onAccepted()
+			return outcome{accepted: b.n, unconfirmed: true, err: fmt.Errorf("telemetry: ingest: %w", err)}
 		case errors.As(err, &apiErr):
 			switch {
 			case apiErr.StatusCode == http.StatusTooManyRequests:
@@ -148,12 +163,12 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 				retryAfter = min(retryAfter, e.set.retryAfterCap)
 				e.pacer.pause(time.Now().Add(retryAfter))
 			case apiErr.StatusCode >= 500, apiErr.StatusCode == http.StatusRequestTimeout:
+			case isKeyRejection(apiErr):
+				reason := rejectedReason(apiErr)
+				kerr, first := e.onKeyRejected(apiErr, reason)
+				return outcome{reason: reason, err: kerr, quiet: !first}
 			default:
-				code := apiErr.Code
-				if code == "" {
-					code = strconv.Itoa(apiErr.StatusCode)
-				}
-				return outcome{reason: ReasonRejectedPrefix + code, err: err}
+				return outcome{reason: rejectedReason(apiErr), err: err}
 			}
 		}
 		// retryable: 429, 5xx, timeouts, resets, refused connections
@@ -191,37 +206,43 @@ func (e *Emitter) account(b *batch, out outcome) {
 	if out.reason != "" {
 		accepted = 0
 	}
+	report := out.err != nil && !out.quiet
 	e.mu.Lock()
 	e.queued.Add(-b.bytes)
 	e.q.finish(b)
-	e.q.sent += accepted
+	if out.unconfirmed {
+		e.life.unconfirmed += accepted
+		report = !e.life.unconfirmedReported // once per emitter: Stats counts the rest
+		e.life.unconfirmedReported = true
+	} else {
+		e.q.sent += accepted
+	}
 	if out.reason == "" {
 		e.q.batches++
 	}
 	e.q.drop(reason, uint64(b.n)-accepted, out.err)
+	if reason != "" {
+		e.life.lastDropErr = out.err
+	}
 	if out.err != nil {
 		e.q.lastErr = out.err
-		if len(e.q.pendErrs) < 16 {
+		if report && len(e.q.pendErrs) < 16 {
 			e.q.pendErrs = append(e.q.pendErrs, out.err)
 		}
 	}
 	dropped := uint64(b.n) - accepted
 	e.q.recycle(b) // b may be reused by Track from here on: read nothing of it
 	e.mu.Unlock()
-	if reason != "" {
+	switch {
+	case reason != "" && out.quiet:
+		e.log.Debug("telemetry: events dropped", slog.String("reason", reason),
+			slog.Uint64("events", dropped))
+	case reason != "":
 		e.log.Warn("telemetry: events dropped", slog.String("reason", reason),
 			slog.Uint64("events", dropped), slog.Any("error", out.err))
+	case out.unconfirmed && report:
+		e.log.Warn("telemetry: ingest answered 2xx without a valid count; counting the batch as unconfirmed (reported once)",
+			slog.Uint64("events", accepted), slog.Any("error", out.err))
 	}
 	e.signalNotify()
-}
-
-// noteError records an error that did not drop events.
-func (e *Emitter) noteError(err error) {
-	e.mu.Lock()
-	e.q.lastErr = err
-	if len(e.q.pendErrs) < 16 {
-		e.q.pendErrs = append(e.q.pendErrs, err)
-	}
-	e.mu.Unlock()
-	e.log.Warn("telemetry: ingest", slog.String("error", err.Error()))
 }

@@ -7,48 +7,93 @@ import (
 )
 
 // Flush seals every partial batch and waits until all events queued before
-// the call are delivered or dropped, or ctx ends (it then returns ctx's
-// error; delivery continues in the background). Drops are reported through
-// Stats and OnDrop. Flush after Close returns ErrClosed.
+// the call are delivered or dropped, or ctx ends (delivery then continues
+// in the background).
+//
+// It returns nil when nothing was lost, and an *UndeliveredError when
+// events Track had accepted were dropped since the previous Flush returned
+// (or since New): a batch the server refused, one out of retries, one
+// evicted by DropOldest. With a key the server refuses, the first Flush
+// returns such an error, matching ErrKeyRejected. When ctx ends first, it
+// returns ctx's error, inside an *UndeliveredError if there were drops too.
+// Flush after Close returns ErrClosed, and a nil ctx an error.
 func (e *Emitter) Flush(ctx context.Context) error {
+	if ctx == nil {
+		return errNilContext("flush")
+	}
 	if e.closed.Load() {
 		return ErrClosed
 	}
+	e.mu.Lock()
+	from := e.life.flushMark
+	e.mu.Unlock()
 	target := e.sealAll()
-	for {
+	var ctxErr error
+	for ctxErr == nil {
 		e.mu.Lock()
 		oldest := e.q.oldestUnfinished()
 		if oldest == 0 || oldest > target {
 			e.mu.Unlock()
-			return nil
+			break
 		}
 		ch := e.q.waitChan()
 		e.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return ctx.Err()
+			ctxErr = ctx.Err()
 		}
 	}
+	e.mu.Lock()
+	now := e.markLocked()
+	if now.total > e.life.flushMark.total {
+		e.life.flushMark = now
+	}
+	last := e.life.lastDropErr
+	e.mu.Unlock()
+	if n, by := from.since(now); n > 0 {
+		return &UndeliveredError{Op: "flush", Events: n, ByReason: by, Err: ctxErr, Last: last}
+	}
+	return ctxErr
 }
 
 // Close stops intake (Track then returns ErrClosed), seals what is
 // buffered and delivers it, retrying as configured, until everything is
 // delivered or dropped or ctx ends. When ctx ends first, requests in flight
 // are aborted and every event not yet delivered is dropped with reason
-// "shutdown". Close returns an *UndeliveredError when events tracked before
-// it could not be delivered, nil otherwise, and nil when called again. No
-// goroutine of the emitter survives Close, except a callback (OnDrop,
+// "shutdown". It then closes the idle connections of the emitter's own HTTP
+// client (never those of Config.HTTPClient or of a pecta.Client).
+//
+// Close returns an *UndeliveredError when any event Track accepted was
+// dropped over the emitter's life, including drops a Flush already
+// reported, and nil only when every such event was delivered. Every call
+// gets the same outcome: a Close made while another is draining waits for
+// it (or for its own ctx, returning ctx's error) and returns the same
+// error value, as does any later Close. A nil ctx returns an error and
+// closes nothing.
+//
+// No goroutine of the emitter survives Close, except a callback (OnDrop,
 // OnError) still running at ctx's deadline: Close then returns an error
 // saying so, runs no further callback, and the goroutine ends when the
 // callback returns. Callbacks must not call Close.
 func (e *Emitter) Close(ctx context.Context) error {
-	e.mu.Lock()
-	droppedBefore := e.q.dropTotal
-	e.mu.Unlock()
-	if !e.closed.CompareAndSwap(false, true) {
-		return nil
+	if ctx == nil {
+		return errNilContext("close")
 	}
+	if !e.closed.CompareAndSwap(false, true) {
+		select {
+		case <-e.life.closeDone:
+			return e.life.closeErr
+		case <-ctx.Done():
+			return fmt.Errorf("telemetry: close: waiting for a concurrent Close: %w", ctx.Err())
+		}
+	}
+	e.life.closeErr = e.close(ctx)
+	close(e.life.closeDone)
+	return e.life.closeErr
+}
+
+func (e *Emitter) close(ctx context.Context) error {
 	e.sealAll()
 	close(e.draining)
 
@@ -66,6 +111,11 @@ func (e *Emitter) Close(ctx context.Context) error {
 		<-done
 	}
 	e.cancelCtx()
+	if e.life.ownHTTP != nil {
+		// keep-alive connections (and their two goroutines each) would
+		// otherwise outlive Close by the transport's idle timeout
+		e.life.ownHTTP.CloseIdleConnections()
+	}
 
 	e.mu.Lock()
 	for b := e.q.popHead(); b != nil; b = e.q.popHead() {
@@ -74,7 +124,8 @@ func (e *Emitter) Close(ctx context.Context) error {
 		e.q.completed(b)
 		e.q.recycle(b)
 	}
-	undelivered := e.q.dropTotal - droppedBefore
+	lost := e.markLocked()
+	last := e.life.lastDropErr
 	e.mu.Unlock()
 	close(e.stopLoop)
 	<-e.clockDone
@@ -92,25 +143,8 @@ func (e *Emitter) Close(ctx context.Context) error {
 		}
 	}
 
-	if undelivered > 0 {
-		return &UndeliveredError{Events: undelivered, Err: cmp.Or(ctxErr, stuck)}
+	if lost.total > 0 {
+		return &UndeliveredError{Op: "close", Events: lost.total, ByReason: lost.byReason, Err: cmp.Or(ctxErr, stuck), Last: last}
 	}
 	return stuck
 }
-
-// UndeliveredError is returned by Close when events tracked before Close
-// were dropped instead of delivered (see Stats.DroppedByReason for why).
-type UndeliveredError struct {
-	Events uint64 // events dropped while closing
-	Err    error  // ctx's error when the deadline cut delivery short, else nil
-}
-
-func (e *UndeliveredError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("telemetry: close: %d events undelivered: %v", e.Events, e.Err)
-	}
-	return fmt.Sprintf("telemetry: close: %d events undelivered", e.Events)
-}
-
-// Unwrap returns ctx's error, if any.
-func (e *UndeliveredError) Unwrap() error { return e.Err }

@@ -6,10 +6,19 @@ import (
 )
 
 // Stats is a consistent snapshot of an emitter's counters: at every
-// snapshot Tracked == Sent + Dropped + Pending.
+// snapshot Tracked == Sent + Unconfirmed + Dropped + Pending.
 type Stats struct {
-	Tracked         uint64            // events passed to Track, refused ones included
-	Sent            uint64            // events the server accepted
+	Tracked uint64 // events passed to Track, refused ones included
+	// Sent counts events the server confirmed: a 2xx whose body says how
+	// many events of the batch it accepted (at most as many as were sent).
+	Sent uint64
+	// Unconfirmed counts events of batches answered 2xx without a valid
+	// confirmation: an empty, garbled or truncated body, or an accepted
+	// count above the events sent. The server took the request, so they
+	// are neither retried (that could store them twice) nor dropped, but
+	// nothing says they were stored. The first such answer is reported
+	// through OnError and Logger; the rest are only counted here.
+	Unconfirmed     uint64
 	Dropped         uint64            // events that will never be delivered
 	DroppedByReason map[string]uint64 // Dropped split by reason (ReasonInvalid, ... "rejected:<code>")
 	Pending         uint64            // QueuedEvents + InFlightEvents
@@ -28,8 +37,8 @@ type Stats struct {
 
 // String summarises the counters on one line.
 func (s Stats) String() string {
-	return fmt.Sprintf("tracked=%d sent=%d dropped=%d %v pending=%d queued=%d/%dB inflight=%d batches=%d retries=%d",
-		s.Tracked, s.Sent, s.Dropped, s.DroppedByReason, s.Pending, s.QueuedEvents, s.QueuedBytes,
+	return fmt.Sprintf("tracked=%d sent=%d unconfirmed=%d dropped=%d %v pending=%d queued=%d/%dB inflight=%d batches=%d retries=%d",
+		s.Tracked, s.Sent, s.Unconfirmed, s.Dropped, s.DroppedByReason, s.Pending, s.QueuedEvents, s.QueuedBytes,
 		s.InFlight, s.Batches, s.Retries)
 }
 
@@ -62,6 +71,7 @@ func (e *Emitter) Stats() Stats {
 		st.DroppedByReason[k] = v
 	}
 	st.Sent = e.q.sent
+	st.Unconfirmed = e.life.unconfirmed
 	st.QueuedEvents = open + e.q.queuedEvents
 	st.QueuedBytes = e.queued.Load() - credit
 	st.InFlight = len(e.q.inflight)

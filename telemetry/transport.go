@@ -2,22 +2,29 @@ package telemetry
 
 import (
 	"context"
+	"net/http"
 
+	"github.com/pecta-ai/pecta-go/internal/clientlink"
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // newClientSender builds the pecta client the emitter posts with. The
 // client never retries (the emitter owns retries, pacing and the 429
 // pause) and never gets the secret key: the emitter signs each batch once
-// and passes only the signature.
-func newClientSender(set *settings) (sendFunc, error) {
+// and passes only the signature. Without Config.HTTPClient the emitter
+// gets an HTTP client of its own, returned as own so that Close can close
+// its idle connections.
+func newClientSender(set *settings) (send sendFunc, own *http.Client, err error) {
+	hc := set.httpClient
+	if hc == nil {
+		hc = clientlink.DefaultHTTPClient()
+		own = hc
+	}
 	opts := []pecta.Option{
 		pecta.WithBaseURL(set.baseURL),
 		pecta.WithMaxRetries(0),
 		pecta.WithUserAgent("pecta-telemetry"),
-	}
-	if set.httpClient != nil {
-		opts = append(opts, pecta.WithHTTPClient(set.httpClient))
+		pecta.WithHTTPClient(hc),
 	}
 	if set.logger != nil {
 		opts = append(opts, pecta.WithLogger(set.logger))
@@ -25,12 +32,12 @@ func newClientSender(set *settings) (sendFunc, error) {
 	if set.insecure {
 		opts = append(opts, pecta.WithInsecureHTTP())
 	}
-	c, err := pecta.NewClient(string(set.pk), opts...)
+	c, err := pecta.NewClient(set.pk.reveal(), opts...)
 	if err != nil {
 		if _, ok := err.(*pecta.KeyError); ok {
-			return nil, &ConfigError{Field: "PublishableKey", Reason: "rejected by the client"}
+			return nil, nil, &ConfigError{Field: "PublishableKey", Reason: "rejected by the client"}
 		}
-		return nil, &ConfigError{Field: "BaseURL", Reason: err.Error()}
+		return nil, nil, &ConfigError{Field: "BaseURL", Reason: err.Error()}
 	}
 	return func(ctx context.Context, body []byte, sig string) (int, error) {
 		res, err := c.IngestRaw(ctx, body, sig)
@@ -38,5 +45,5 @@ func newClientSender(set *settings) (sendFunc, error) {
 			return 0, err
 		}
 		return res.Accepted, nil
-	}, nil
+	}, own, nil
 }

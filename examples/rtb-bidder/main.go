@@ -74,12 +74,12 @@ func run() error {
 		fmt.Printf("embedded server ingest limit: %d req/min\n", o.rpm)
 	}
 	cfg := telemetry.Config{
-		PublishableKey: env.PublishableKey,
-		SecretKey:      env.SecretKey,
+		PublishableKey: telemetry.NewKey(env.PublishableKey),
+		SecretKey:      telemetry.NewKey(env.SecretKey),
 		BaseURL:        env.BaseURL,
 		FlushInterval:  500 * time.Millisecond,
-		BackoffMin:     50 * time.Millisecond,
-		BackoffMax:     400 * time.Millisecond,
+		RetryWaitMin:     50 * time.Millisecond,
+		RetryWaitMax:     400 * time.Millisecond,
 		SampleRate:     o.sample,
 	}
 	cfg.RequestsPerMinute = o.rpm

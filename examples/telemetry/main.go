@@ -39,12 +39,12 @@ func run() error {
 	env := demo.Setup(os.Stdout)
 	defer env.Close()
 	cfg := telemetry.Config{
-		PublishableKey: env.PublishableKey,
-		SecretKey:      env.SecretKey,
+		PublishableKey: telemetry.NewKey(env.PublishableKey),
+		SecretKey:      telemetry.NewKey(env.SecretKey),
 		BaseURL:        env.BaseURL,
 	}
 	srv := env.Server // nil against a real server
-	if cfg.SecretKey == "" {
+	if cfg.SecretKey.IsZero() {
 		return fmt.Errorf("signing needs PECTA_SECRET_KEY")
 	}
 

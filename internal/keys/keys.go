@@ -76,6 +76,9 @@ func Parse(s string) (Kind, error) {
 	return kind, nil
 }
 
+// InvalidPreview is the preview of a string that is not a well-formed key.
+const InvalidPreview = "[invalid key]"
+
 // Preview returns the printable form of a key: its prefix, "...", and its
 // last four characters ("pk_live_...x7f9"). A string that is not a
 // well-formed key previews as "[invalid key]", and the empty string as "".
@@ -84,7 +87,7 @@ func Preview(s string) string {
 		return ""
 	}
 	if _, err := Parse(s); err != nil {
-		return "[invalid key]"
+		return InvalidPreview
 	}
 	return s[:len(PublishablePrefix)] + "..." + s[len(s)-4:]
 }
