@@ -85,11 +85,13 @@ func mustNew(t testing.TB, cfg Config) *Emitter {
 	return e
 }
 
-// checkInvariant fails t unless Tracked == Sent + Dropped + Pending.
+// checkInvariant fails t unless Tracked == Sent + Unconfirmed + Dropped +
+// Pending.
 func checkInvariant(t testing.TB, st Stats) {
 	t.Helper()
-	if st.Tracked != st.Sent+st.Dropped+st.Pending {
-		t.Fatalf("invariant broken: tracked %d != sent %d + dropped %d + pending %d", st.Tracked, st.Sent, st.Dropped, st.Pending)
+	if st.Tracked != st.Sent+st.Unconfirmed+st.Dropped+st.Pending {
+		t.Fatalf("invariant broken: tracked %d != sent %d + unconfirmed %d + dropped %d + pending %d",
+			st.Tracked, st.Sent, st.Unconfirmed, st.Dropped, st.Pending)
 	}
 	var sum uint64
 	for _, v := range st.DroppedByReason {
