@@ -4,13 +4,30 @@
 // # Usage
 //
 //	em, err := telemetry.New(telemetry.Config{
-//		PublishableKey: os.Getenv("PECTA_API_KEY"),    // pk_live_...
-//		SecretKey:      os.Getenv("PECTA_SECRET_KEY"), // optional: sign batches
+//		PublishableKey: telemetry.NewKey(os.Getenv("PECTA_API_KEY")),    // pk_live_...
+//		SecretKey:      telemetry.NewKey(os.Getenv("PECTA_SECRET_KEY")), // optional: sign batches
 //	})
-//	if err != nil { ... }                              // *telemetry.ConfigError
-//	defer em.Close(ctx)                                // drains, bounded by ctx
+//	if err != nil { ... }  // *telemetry.ConfigError naming the field
+//	defer em.Close(ctx)    // drains, bounded by ctx; reports any loss
 //
 //	err = em.Track(&pecta.Event{AgentID: "bidder-7", Passed: true, Gates: gates})
+//
+// An application that already has a *pecta.Client configures credentials
+// once: NewFromClient(client, cfg) uses the client's publishable key, its
+// secret key (WithSecretKey) for signing, its base URL and HTTP client.
+//
+// # Configuration
+//
+// Config follows the SDK's convention (README, "Configuration
+// conventions"): a zero field means its documented default, a negative
+// count means none (MaxRetries: no retries; RequestsPerMinute: no
+// pacing). Durations are time.Duration values and have minimums (10ms for
+// FlushInterval, RequestTimeout and RetryBudget; 1ms for the retry waits):
+// FlushInterval: 5 is five nanoseconds, and New refuses it with a
+// *ConfigError suggesting 5*time.Second. Keys are Key values (NewKey),
+// which no printer shows in full: fmt, slog, encoding/json and gob, a
+// testify diff, a print of a struct holding a Config all show
+// "pk_live_...x7f9".
 //
 // # The hot path
 //
@@ -42,14 +59,33 @@
 // while Track keeps accepting. 5xx answers, timeouts, resets and refused
 // connections are retried with jittered exponential backoff within
 // MaxRetries and RetryBudget. Any other 4xx drops the batch with reason
-// "rejected:<code>" (for example "rejected:hmac_invalid") and is reported
-// to OnError. Delivery is at least once: a retry after a lost response can
-// deliver a batch twice.
+// "rejected:<code>" (for example "rejected:validation_error") and is
+// reported to OnError. Delivery is at least once: a retry after a lost
+// response can deliver a batch twice.
+//
+// # A refused key
+//
+// A 401 or 403 (a wrong, revoked or unscoped key, a secret key that does
+// not match) is fatal for the key, not just the batch. The emitter reports
+// it once, with an error matching ErrKeyRejected (and the pecta sentinel,
+// such as pecta.ErrAuthInvalid), to OnError, and logs it at ERROR level to
+// Config.Logger or, when none is set, to slog.Default(). The next Flush
+// returns an *UndeliveredError for the refused events. Until a request
+// succeeds, batches are dropped unsent with the reason of the refusal
+// ("rejected:auth_invalid") and one batch at a time probes the key, after
+// 1s, then at doubling intervals up to 1 minute: a revoked key costs about
+// one request a minute instead of one per batch. When a probe is accepted
+// (the key was restored or the server fixed) delivery resumes.
 //
 // # Accounting
 //
 // Every event passed to Track is counted, and at every Stats snapshot
-// Tracked == Sent + Dropped + Pending. Drops are counted by reason:
+// Tracked == Sent + Unconfirmed + Dropped + Pending. Sent counts events a
+// 2xx answer confirmed; Unconfirmed those of a 2xx whose body confirmed no
+// valid count (empty, garbled, truncated, or more accepted than sent):
+// they are not retried, since the server took the request, and the first
+// such answer is reported to OnError and Logger. Drops are counted by
+// reason:
 // "invalid", "sampled", "queue_full", "closed", "rejected:<code>",
 // "retries_exhausted", "not_accepted" (the server accepted fewer events
 // than sent) and "shutdown". The queue is bounded in bytes (MaxQueueBytes);
@@ -60,12 +96,17 @@
 //
 // # Shutdown
 //
-// Flush sends what is queued and waits for it. Close stops intake, sends
-// what is left, waits for requests in flight and returns when everything is
-// delivered or dropped or when its ctx ends; then requests in flight are
-// aborted and the rest is counted as "shutdown" and reported in an
-// *UndeliveredError. A second Close returns nil. No goroutine survives
-// Close.
+// Flush sends what is queued and waits for it; it returns an
+// *UndeliveredError when events were dropped since the previous Flush. Close
+// stops intake, sends what is left, waits for requests in flight and returns
+// when everything is delivered or dropped or when its ctx ends; then
+// requests in flight are aborted and the rest is counted as "shutdown".
+// Close returns an *UndeliveredError covering every event dropped over the
+// emitter's life (those a Flush reported included), so it never returns nil
+// after a loss, and every Close call, concurrent or later, returns the same
+// outcome. Close closes the idle connections of the emitter's own HTTP
+// client (never a caller's) and no goroutine survives it. Flush and Close
+// return an error for a nil ctx.
 //
 // # Signing
 //

@@ -33,12 +33,13 @@ type keyRejectedError struct {
 	preview string
 	reason  string
 	probe   time.Duration
+	max     time.Duration
 }
 
 func (e *keyRejectedError) Error() string {
 	return fmt.Sprintf("telemetry: the server refused key %s (%v): check PublishableKey and SecretKey; "+
-		"until a request succeeds, batches are dropped as %q and one is sent every %v to %v to probe the key",
-		e.preview, e.api, e.reason, e.probe, authProbeMax)
+		"until a request succeeds, batches are dropped as %q, and one probes the key after %v, then at doubling intervals up to %v",
+		e.preview, e.api, e.reason, e.probe, e.max)
 }
 
 func (e *keyRejectedError) Unwrap() error        { return e.api }
@@ -108,7 +109,7 @@ func (e *Emitter) onKeyRejected(apiErr *pecta.APIError, reason string) (err erro
 		g.failing = true
 		g.reason = reason
 		g.interval = e.set.authProbeMin
-		g.err = &keyRejectedError{api: apiErr, preview: e.set.pk.Preview(), reason: reason, probe: g.interval}
+		g.err = &keyRejectedError{api: apiErr, preview: e.set.pk.Preview(), reason: reason, probe: g.interval, max: e.set.authProbeMax}
 		first = true
 	} else {
 		g.reason = reason
