@@ -14,7 +14,9 @@ import (
 )
 
 func TestConfigErrors(t *testing.T) {
-	base := func() Config { return Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), BaseURL: "http://127.0.0.1:1"} }
+	base := func() Config {
+		return Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), BaseURL: "http://127.0.0.1:1"}
+	}
 	tests := []struct {
 		name  string
 		edit  func(*Config)

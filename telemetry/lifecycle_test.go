@@ -131,7 +131,10 @@ func TestUnconfirmedDeliveriesCountedAndReportedOnce(t *testing.T) {
 		name string
 		body func(w http.ResponseWriter, r *http.Request, n int)
 	}{
-		{"garbage", func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(202); w.Write([]byte("<html>ok</html>")) }},
+		{"garbage", func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.WriteHeader(202)
+			w.Write([]byte("<html>ok</html>"))
+		}},
 		{"empty", func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(202) }},
 		{"accepted > sent", func(w http.ResponseWriter, _ *http.Request, n int) {
 			w.WriteHeader(202)

@@ -78,8 +78,8 @@ func run() error {
 		SecretKey:      telemetry.NewKey(env.SecretKey),
 		BaseURL:        env.BaseURL,
 		FlushInterval:  500 * time.Millisecond,
-		RetryWaitMin:     50 * time.Millisecond,
-		RetryWaitMax:     400 * time.Millisecond,
+		RetryWaitMin:   50 * time.Millisecond,
+		RetryWaitMax:   400 * time.Millisecond,
 		SampleRate:     o.sample,
 	}
 	cfg.RequestsPerMinute = o.rpm
