@@ -180,10 +180,6 @@ type settings struct {
 	logger         *slog.Logger
 	onDrop         func(DropReport)
 	onError        func(error)
-
-	// ownHTTP is set when the emitter built its HTTP client itself: Close
-	// closes its idle connections. Never set for a caller's client.
-	ownHTTP bool
 	// authProbeMin and authProbeMax bound the interval between probes
 	// while the server refuses the key (see fatal.go).
 	authProbeMin, authProbeMax time.Duration

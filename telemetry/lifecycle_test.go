@@ -86,8 +86,16 @@ func TestCallersHTTPClientNotClosed(t *testing.T) {
 // A second Close used to return nil at once while the first was still
 // draining, and the first then reported lost events.
 func TestConcurrentCloseSameOutcome(t *testing.T) {
-	e := fakeEmitter(t, Config{RequestsPerMinute: -1}, blockUntilCancelled)
+	srv := newServer(t)
+	srv.SetLatency(time.Hour) // requests hang until Close's deadline aborts them
+	cfg := fastConfig(srv)
+	cfg.RequestTimeout = time.Hour
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	trackAll(t, e, 1, 10)
+	waitFor(t, 5*time.Second, "a request in flight", func() bool { return e.Stats().InFlight > 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	first := make(chan error, 1)
@@ -100,7 +108,7 @@ func TestConcurrentCloseSameOutcome(t *testing.T) {
 		go func() { defer wg.Done(); errs[i] = e.Close(context.Background()) }()
 	}
 	wg.Wait()
-	err := <-first
+	err = <-first
 	var ue *UndeliveredError
 	if !errors.As(err, &ue) || ue.Events != 10 || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("first Close = %v", err)

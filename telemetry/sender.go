@@ -234,7 +234,8 @@ func (e *Emitter) account(b *batch, out outcome) {
 	e.q.recycle(b) // b may be reused by Track from here on: read nothing of it
 	e.mu.Unlock()
 	switch {
-	case reason != "" && out.quiet:
+	case reason != "" && (out.quiet || errors.Is(out.err, ErrKeyRejected)):
+		// a refused key is logged once, at ERROR, by onKeyRejected
 		e.log.Debug("telemetry: events dropped", slog.String("reason", reason),
 			slog.Uint64("events", dropped))
 	case reason != "":
