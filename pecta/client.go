@@ -1,6 +1,7 @@
 package pecta
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,7 +66,13 @@ type settings struct {
 }
 
 // WithBaseURL points the client at another server (a proxy, a test server).
-// http:// is accepted only for loopback hosts unless WithInsecureHTTP is set.
+// The URL is scheme://host[:port], optionally followed by the path prefix a
+// proxy mounts the API under ("https://gw.example.com/pecta"); the client
+// appends /v1/... to it. NewClient refuses, naming the URL to use instead:
+// a path segment that is an API version ("https://api.pecta.ai/v1"), a
+// query, a fragment, and userinfo. http:// is accepted only for loopback
+// hosts unless WithInsecureHTTP is set. Errors never show userinfo, query
+// or fragment, and show a key-shaped text only as its preview.
 func WithBaseURL(u string) Option {
 	return func(s *settings) error { s.baseURL = u; return nil }
 }
@@ -102,38 +109,58 @@ func WithSecretKey(sk string) Option {
 	}
 }
 
-// WithMaxRetries sets how many times a retryable failure is retried
-// (default 3; 0 disables retries).
+// NoRetries, passed to WithMaxRetries, turns retries off: every call makes
+// exactly one attempt. Like every count and duration of the SDK's options
+// and config fields, WithMaxRetries reads zero as "the default" and a
+// negative value as "none".
+const NoRetries = -1
+
+// WithMaxRetries sets how many times a retryable failure is retried: 0 means
+// the default (3), a negative value (NoRetries) disables retries.
 func WithMaxRetries(n int) Option {
 	return func(s *settings) error {
-		if n < 0 {
-			return errors.New("pecta: WithMaxRetries: negative count")
+		switch {
+		case n == 0:
+			s.maxRetries = retry.DefaultMaxRetries
+		case n < 0:
+			s.maxRetries = 0
+		default:
+			s.maxRetries = n
 		}
-		s.maxRetries = n
 		return nil
 	}
 }
 
 // WithRetryWait sets the first and the largest backoff step (defaults
-// 250ms and 8s). Waits are jittered.
+// 250ms and 8s; zero keeps a default). Waits are jittered. A negative
+// duration, or a max below the min, is an error.
 func WithRetryWait(min, max time.Duration) Option {
 	return func(s *settings) error {
-		if min <= 0 || max < min {
-			return errors.New("pecta: WithRetryWait: want 0 < min <= max")
+		if min < 0 || max < 0 {
+			return errors.New("pecta: WithRetryWait: negative duration")
 		}
-		s.minWait, s.maxWait = min, max
+		effMax := cmp.Or(max, retry.DefaultMaxWait)
+		effMin := cmp.Or(min, retry.DefaultMinWait)
+		if min == 0 && effMin > effMax {
+			effMin = effMax // a default min never exceeds the max given
+		}
+		if effMax < effMin {
+			return fmt.Errorf("pecta: WithRetryWait: max %v is below min %v", effMax, effMin)
+		}
+		s.minWait, s.maxWait = effMin, effMax
 		return nil
 	}
 }
 
 // WithRetryAfterCap caps how long the client honours a server's
-// Retry-After (default 30s).
+// Retry-After (default 30s; zero keeps the default). A negative duration is
+// an error.
 func WithRetryAfterCap(d time.Duration) Option {
 	return func(s *settings) error {
-		if d <= 0 {
-			return errors.New("pecta: WithRetryAfterCap: want a positive duration")
+		if d < 0 {
+			return errors.New("pecta: WithRetryAfterCap: negative duration")
 		}
-		s.retryAfterCap = d
+		s.retryAfterCap = cmp.Or(d, retry.DefaultRetryAfterCap)
 		return nil
 	}
 }
@@ -220,12 +247,10 @@ func parseBaseURL(raw string, insecure bool) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		// The URL is not echoed: a malformed one may carry credentials.
-		return nil, errors.New("pecta: invalid base URL: want scheme://host[/path]")
+		return nil, errors.New("pecta: invalid base URL: want scheme://host[:port][/prefix], e.g. " + DefaultBaseURL)
 	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = strings.TrimRight(u.RawPath, "/")
 	if u.User != nil {
-		return nil, errors.New("pecta: base URL must not carry credentials")
+		return nil, errors.New("pecta: base URL must not carry userinfo (user@ or user:secret@): keys go to NewClient and WithSecretKey")
 	}
 	switch u.Scheme {
 	case "https":
@@ -234,10 +259,54 @@ func parseBaseURL(raw string, insecure bool) (*url.URL, error) {
 			return nil, fmt.Errorf("pecta: refusing plaintext http:// to non-loopback host %q (use https, or WithInsecureHTTP)", u.Hostname())
 		}
 	default:
-		return nil, fmt.Errorf("pecta: unsupported base URL scheme %q", u.Scheme)
+		return nil, fmt.Errorf("pecta: unsupported base URL scheme %q: want https (or http on loopback)", u.Scheme)
 	}
-	u.RawQuery, u.Fragment = "", ""
-	return u, nil
+	// fix is what a correct base URL would be: scheme, host and the path up
+	// to any API version segment, without query or fragment. Errors show
+	// URLs only through shownURL, which drops whatever may be secret.
+	path := strings.TrimRight(u.Path, "/")
+	fix := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: path, RawPath: strings.TrimRight(u.RawPath, "/")}
+	if i := versionSegment(path); i >= 0 {
+		fix.Path, fix.RawPath = strings.TrimRight(path[:i], "/"), ""
+		return nil, fmt.Errorf("pecta: base URL %q must not include the API version %q (the client adds /v1 to every route): use %q",
+			shownURL(u), sanitize(path[i:]), shownURL(fix))
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		return nil, fmt.Errorf("pecta: base URL must not have a query: use %q", shownURL(fix))
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return nil, fmt.Errorf("pecta: base URL must not have a fragment: use %q", shownURL(fix))
+	}
+	return fix, nil
+}
+
+// versionSegment returns the index in path of its first segment that looks
+// like an API version ("v1", "V2"), or -1.
+func versionSegment(path string) int {
+	for i := 0; i < len(path); {
+		if path[i] != '/' {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(path) && path[j] != '/' {
+			j++
+		}
+		seg := path[i+1 : j]
+		if len(seg) >= 2 && (seg[0] == 'v' || seg[0] == 'V') && strings.Trim(seg[1:], "0123456789") == "" {
+			return i
+		}
+		i = j
+	}
+	return -1
+}
+
+// shownURL is u as an error may show it: scheme, host and path only (no
+// userinfo, query or fragment, which may hold credentials), with anything
+// shaped like a key replaced by its preview.
+func shownURL(u *url.URL) string {
+	v := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	return sanitize(v.String())
 }
 
 func isLoopback(host string) bool {

@@ -11,6 +11,27 @@
 // A client is safe for concurrent use; create one per process and share it.
 // Every call takes a context first and returns typed errors.
 //
+// # Configuration conventions
+//
+// One rule holds for every count and duration the SDK takes, in this
+// package's options and in telemetry.Config alike: zero means "the
+// default", and a negative value means "none" or "off" where that has a
+// meaning, and is refused with an error where it has none. So
+// WithMaxRetries(0) keeps the default of 3 retries and
+// WithMaxRetries(NoRetries) (any negative count) makes one attempt;
+// WithRetryWait(0, 0) and WithRetryAfterCap(0) keep their defaults, and a
+// negative wait or cap is an error. Options and fields with the same job
+// have the same name: WithRetryWait(min, max) here is RetryWaitMin and
+// RetryWaitMax there.
+//
+// # Base URL
+//
+// The default is DefaultBaseURL. WithBaseURL takes scheme://host[:port],
+// optionally with the path prefix a proxy mounts the API under; the client
+// appends /v1/... itself. NewClient refuses a URL with an API version
+// segment ("https://api.pecta.ai/v1"), a query, a fragment or userinfo,
+// naming the URL to use instead.
+//
 // # Keys
 //
 // Publishable keys (pk_live_) may evaluate, ingest and read. Secret keys
@@ -29,10 +50,28 @@
 // whose body cannot be decoded gives a *ResponseError. Requests refused
 // locally give a *ValidationError naming the field.
 //
+// # Events
+//
+// An Event carries metadata only: agent id, tool, gate results, outcome,
+// latency, timestamp. Its strings must be valid UTF-8 (invalid bytes would
+// reach the server as U+FFFD, so distinct ids could collide), within the
+// documented lengths: agent id 1..200 characters, tool and gate names at
+// most 200, reasons at most 500, at most 50 gates. An event passes only
+// when every gate passed or was skipped: with gates, Passed is derived from
+// them, and Passed true next to a failed gate is refused (see Event).
+// Validate reports any problem as a *ValidationError naming the field,
+// without allocating when there is none. Events round-trip through
+// encoding/json.
+//
+// # Request limits
+//
+// Evaluate refuses, before sending anything, a request whose JSON body
+// exceeds MaxEvaluateBytes (1 MiB); Ingest takes 1..100 events.
+//
 // # Retries
 //
 // GET and DELETE calls and Ingest are retried on network errors, 429, 500,
-// 502, 503 and 504 (three retries by default, WithMaxRetries), with
+// 502, 503 and 504 (three retries by default; WithMaxRetries, NoRetries), with
 // jittered exponential backoff. A server's Retry-After, in seconds or as an
 // HTTP date, is a floor on the wait, capped at 30 s (WithRetryAfterCap).
 // Waits end when the context does, and a wait that would pass the
@@ -51,7 +90,8 @@
 // # Testing
 //
 // Package pectatest runs an in-process Pecta server that implements the
-// whole contract; point a client at it with WithBaseURL(srv.URL).
+// whole contract; srv.Client() returns a client configured for it, and
+// srv.On("POST /v1/ingest").FailNext(...) injects faults into one route.
 //
 // For high-volume telemetry from hot paths use package telemetry, which
 // batches, signs and paces in the background and never blocks the caller.

@@ -16,7 +16,14 @@ import (
 	"github.com/pecta-ai/pecta-go/internal/retry"
 )
 
-// Error codes the API documents (API.md section 2).
+// Error codes the API documents. Every error body is {"error": "<text>",
+// "code": "<code>", "status": <http status>}: 400 validation_error (the
+// body failed validation) and bad_json (not JSON); 401 auth_missing (no or
+// malformed Authorization header), auth_format (not a pk_live_/sk_live_
+// key), auth_invalid (unknown key), auth_revoked, hmac_no_secret (a
+// signature was sent but no secret key is on file) and hmac_invalid (the
+// signature does not match the body); 403 forbidden (the key lacks the
+// type or scope); 404 not_found; 429 rate_limited, with Retry-After.
 const (
 	CodeValidation   = "validation_error"
 	CodeBadJSON      = "bad_json"

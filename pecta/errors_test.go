@@ -53,7 +53,7 @@ func TestAPIErrorDecoding(t *testing.T) {
 				w.WriteHeader(c.status)
 				_, _ = w.Write([]byte(c.body))
 			})
-			cl := newTestClient(t, s.URL, testPK, WithMaxRetries(0))
+			cl := newTestClient(t, s.URL, testPK, WithMaxRetries(NoRetries))
 			_, err := cl.Agents.List(context.Background())
 			var ae *APIError
 			if !errors.As(err, &ae) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 )
 
 // Evaluate runs the cloud gates (filesystem, pii, content) on one agent
@@ -12,13 +13,17 @@ import (
 // Each call enters the agent's reputation window, so Evaluate is not
 // idempotent: it is retried only when the request provably never left
 // (the connection could not be made), never after a 5xx or a timeout.
+//
+// The request is checked locally first: agent_id 1..200 and tool at most
+// 200 characters of valid UTF-8, an output, latency_ms 0..60000, and an
+// encoded body of at most MaxEvaluateBytes (1 MiB).
 func (c *Client) Evaluate(ctx context.Context, req EvaluateRequest) (*Evaluation, error) {
 	const op = "evaluate"
 	if err := checkAgentID(req.AgentID, "agent_id"); err != nil {
 		return nil, err
 	}
-	if tooLong(req.Tool, MaxToolLen) {
-		return nil, &ValidationError{Field: "tool", Reason: "exceeds 200 characters"}
+	if r := checkText(req.Tool, MaxToolLen); r != "" {
+		return nil, &ValidationError{Field: "tool", Reason: r}
 	}
 	if req.Output == nil {
 		return nil, &ValidationError{Field: "output", Reason: "is required"}
@@ -30,6 +35,9 @@ func (c *Client) Evaluate(ctx context.Context, req EvaluateRequest) (*Evaluation
 	if err != nil {
 		return nil, &ValidationError{Field: "output", Reason: "cannot be encoded as JSON: " + err.Error()}
 	}
+	if len(body) > MaxEvaluateBytes {
+		return nil, tooLargeError(req, len(body))
+	}
 	var out Evaluation
 	err = c.do(ctx, &call{op: op, method: http.MethodPost, path: "/v1/evaluate", body: body, class: retryUnsent}, &out)
 	if err != nil {
@@ -38,12 +46,37 @@ func (c *Client) Evaluate(ctx context.Context, req EvaluateRequest) (*Evaluation
 	return &out, nil
 }
 
+// MaxEvaluateBytes bounds the JSON body of one Evaluate call: 1 MiB.
+//
+// The Pecta reference states no limit, so this is the SDK's: Evaluate is a
+// synchronous call whose gates have a 50 ms budget, meant for one agent
+// output, and 1 MiB holds the longest outputs of today's language models
+// (128k tokens, about 0.5 MB of text) twice over, while a bid response or
+// a tool call is a few kilobytes. A larger body is refused before anything
+// is sent, with a *ValidationError naming the output (or the input, when
+// that is the larger part). pectatest answers a larger body with 413 and
+// code validation_error.
+const MaxEvaluateBytes = 1 << 20
+
+func tooLargeError(req EvaluateRequest, n int) error {
+	field := "output"
+	if req.Input != nil {
+		// Only on this failure path: find which part is the larger.
+		if in, err := json.Marshal(req.Input); err == nil && len(in) > n/2 {
+			field = "input"
+		}
+	}
+	return &ValidationError{Field: field, Reason: "makes the request body " + strconv.Itoa(n) +
+		" bytes, over the 1 MiB limit of Evaluate (MaxEvaluateBytes)"}
+}
+
+// checkAgentID checks an agent id: 1..200 characters of valid UTF-8.
 func checkAgentID(id, field string) error {
 	if id == "" {
 		return &ValidationError{Field: field, Reason: "is required"}
 	}
-	if tooLong(id, MaxAgentIDLen) {
-		return &ValidationError{Field: field, Reason: "exceeds 200 characters"}
+	if r := checkText(id, MaxAgentIDLen); r != "" {
+		return &ValidationError{Field: field, Reason: r}
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package pecta
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"strconv"
 	"time"
@@ -9,8 +11,8 @@ import (
 	"github.com/pecta-ai/pecta-go/internal/wire"
 )
 
-// Documented limits of an ingested event (API.md section 5). Lengths count
-// characters (Unicode code points).
+// Documented limits of an ingested event and of the other calls. Lengths
+// count characters (Unicode code points); strings must be valid UTF-8.
 const (
 	MaxAgentIDLen   = 200
 	MaxToolLen      = 200
@@ -30,26 +32,54 @@ const (
 //
 // It has no field for the agent's input, its output or gate details: only
 // metadata leaves the process, so a payload can never be sent by mistake.
+//
+// # Passed
+//
+// An event passes only when every gate passed (a skipped gate counts as
+// passed). With gates, the outcome is derived from them: the event is sent
+// as passed exactly when every gate passed or was skipped, so an event
+// built with its gates and Passed left false is sent as passed, and
+// Validate refuses Passed true next to a failed gate (field "passed").
+// Without gates, Passed is the only evidence and is sent as set.
+//
+// Derived rather than validated both ways, because false is the zero value:
+// the SDK cannot tell "left unset" from "set to false", and refusing
+// {Gates: [{Passed: true}]} would drop every event written the natural way.
+// True is never accidental, so true next to a failed gate is a
+// contradiction and is refused rather than silently corrected. To record a
+// failure no gate caught, add a gate that failed, with a Reason. Both
+// checks read two booleans per gate and never allocate.
+//
+// # JSON
+//
+// MarshalJSON validates and writes the wire form (what Ingest and the
+// telemetry emitter send); UnmarshalJSON reads it back and validates, so
+// json.Unmarshal of json.Marshal(e) gives e back exactly, with three
+// normalisations of the wire form: Passed is the derived outcome, the
+// Timestamp is in UTC at millisecond precision (the wire's precision), and
+// an empty Gates is nil.
 type Event struct {
-	AgentID        string       // required, 1..200 characters
-	Tool           string       // optional, at most 200 characters
+	AgentID        string       // required, 1..200 characters, valid UTF-8
+	Tool           string       // optional, at most 200 characters, valid UTF-8
 	Gates          []GateResult // at most 50
-	Passed         bool         // true only if every gate passed
+	Passed         bool         // with gates: derived (see Passed above); without: sent as set
 	TotalLatencyMS float64      // >= 0
-	Timestamp      time.Time    // zero: the emitter stamps the time of Track; Client.Ingest leaves it to the server
+	Timestamp      time.Time    // zero: the emitter stamps the time of Track; Client.Ingest leaves it to the server. Sent at millisecond precision.
 }
 
 // GateResult is the verdict of one gate on one output.
 type GateResult struct {
-	Name      string  `json:"name"`             // required, at most 200 characters
+	Name      string  `json:"name"`             // required, at most 200 characters, valid UTF-8
 	Passed    bool    `json:"passed"`           // a skipped gate counts as passed
 	LatencyMS float64 `json:"latency_ms"`       // >= 0
-	Reason    string  `json:"reason,omitempty"` // at most 500 characters; "pecta:timeout" is reserved
+	Reason    string  `json:"reason,omitempty"` // at most 500 characters, valid UTF-8; "pecta:timeout" is reserved
 	Skipped   bool    `json:"skipped,omitempty"`
 }
 
-// Validate checks e against the documented limits. It allocates only when it
-// reports a problem, as a *ValidationError naming the field.
+// Validate checks e against the documented limits and the Passed rule. It
+// allocates only when it reports a problem, as a *ValidationError naming
+// the field. Strings must be valid UTF-8: invalid bytes would reach the
+// server as U+FFFD, so distinct agent ids could collide.
 func (e *Event) Validate() error {
 	if e == nil {
 		return &ValidationError{Field: "event", Reason: "is nil"}
@@ -57,11 +87,11 @@ func (e *Event) Validate() error {
 	if e.AgentID == "" {
 		return &ValidationError{Field: "agent_id", Reason: "is required"}
 	}
-	if tooLong(e.AgentID, MaxAgentIDLen) {
-		return &ValidationError{Field: "agent_id", Reason: "exceeds 200 characters"}
+	if r := checkText(e.AgentID, MaxAgentIDLen); r != "" {
+		return &ValidationError{Field: "agent_id", Reason: r}
 	}
-	if tooLong(e.Tool, MaxToolLen) {
-		return &ValidationError{Field: "tool", Reason: "exceeds 200 characters"}
+	if r := checkText(e.Tool, MaxToolLen); r != "" {
+		return &ValidationError{Field: "tool", Reason: r}
 	}
 	if !validLatency(e.TotalLatencyMS) {
 		return &ValidationError{Field: "total_latency_ms", Reason: "must be a finite number >= 0"}
@@ -81,17 +111,56 @@ func (e *Event) Validate() error {
 		if g.Name == "" {
 			return &ValidationError{Field: gateField(i, "name"), Reason: "is required"}
 		}
-		if tooLong(g.Name, MaxGateNameLen) {
-			return &ValidationError{Field: gateField(i, "name"), Reason: "exceeds 200 characters"}
+		if r := checkText(g.Name, MaxGateNameLen); r != "" {
+			return &ValidationError{Field: gateField(i, "name"), Reason: r}
 		}
-		if tooLong(g.Reason, MaxReasonLen) {
-			return &ValidationError{Field: gateField(i, "reason"), Reason: "exceeds 500 characters"}
+		if r := checkText(g.Reason, MaxReasonLen); r != "" {
+			return &ValidationError{Field: gateField(i, "reason"), Reason: r}
 		}
 		if !validLatency(g.LatencyMS) {
 			return &ValidationError{Field: gateField(i, "latency_ms"), Reason: "must be a finite number >= 0"}
 		}
+		if e.Passed && !g.ok() {
+			return &ValidationError{Field: "passed", Reason: "is true but " + gateField(i, "passed") +
+				" is false: an event passes only when every gate passed or was skipped (leave Passed false to derive it)"}
+		}
 	}
 	return nil
+}
+
+// outcome is the passed value sent for e: with gates, whether every gate
+// passed or was skipped; without, e.Passed.
+func (e *Event) outcome() bool {
+	if len(e.Gates) == 0 {
+		return e.Passed
+	}
+	for i := range e.Gates {
+		if !e.Gates[i].ok() {
+			return false
+		}
+	}
+	return true
+}
+
+// ok reports a gate that passed or was skipped.
+func (g *GateResult) ok() bool { return g.Passed || g.Skipped }
+
+// checkText returns why s is not a valid text field of at most n
+// characters, or "" when it is. It does not allocate.
+func checkText(s string, n int) string {
+	if tooLong(s, n) {
+		switch n {
+		case 200:
+			return "exceeds 200 characters"
+		case 500:
+			return "exceeds 500 characters"
+		}
+		return "exceeds " + strconv.Itoa(n) + " characters"
+	}
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	return ""
 }
 
 func gateField(i int, name string) string { return "gates[" + strconv.Itoa(i) + "]." + name }
@@ -105,12 +174,16 @@ func tooLong(s string, n int) bool {
 	if len(s) <= n {
 		return false
 	}
+	if len(s) > utf8.UTFMax*n { // more than n characters of at most 4 bytes
+		return true
+	}
 	return utf8.RuneCountInString(s) > n
 }
 
 // AppendJSON appends e's wire form to dst and returns the extended slice,
 // without allocating when dst has room. Zero-valued optional fields are
-// omitted. It does not validate: call Validate first.
+// omitted; passed is the derived outcome (see Event). It does not validate:
+// call Validate first.
 func (e *Event) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"agent_id":`...)
 	dst = wire.AppendString(dst, e.AgentID)
@@ -119,7 +192,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		dst = wire.AppendString(dst, e.Tool)
 	}
 	dst = append(dst, `,"passed":`...)
-	dst = wire.AppendBool(dst, e.Passed)
+	dst = wire.AppendBool(dst, e.outcome())
 	dst = append(dst, `,"total_latency_ms":`...)
 	dst = wire.AppendFloat(dst, e.TotalLatencyMS)
 	if !e.Timestamp.IsZero() {
@@ -136,12 +209,47 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	return append(dst, "]}"...)
 }
 
-// MarshalJSON encodes e in its wire form.
+// MarshalJSON validates e and encodes it in its wire form.
 func (e Event) MarshalJSON() ([]byte, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
 	return e.AppendJSON(make([]byte, 0, 128+64*len(e.Gates))), nil
+}
+
+// UnmarshalJSON decodes an event in its wire form (as MarshalJSON writes
+// it) and validates it: a document that is not a valid event is refused
+// with the *ValidationError Validate would give, and e is left unchanged.
+// Unknown fields are ignored; numbers may be sent as strings. Passed is
+// taken as sent (false when absent); the Timestamp is returned in UTC; an
+// empty gates array gives a nil Gates.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	var aux struct {
+		AgentID        string       `json:"agent_id"`
+		Tool           string       `json:"tool"`
+		Passed         bool         `json:"passed"`
+		TotalLatencyMS jsonFloat    `json:"total_latency_ms"`
+		Timestamp      *time.Time   `json:"timestamp"`
+		Gates          []GateResult `json:"gates"`
+	}
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil // as encoding/json does for null: leave e as it is
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	ev := Event{AgentID: aux.AgentID, Tool: aux.Tool, Passed: aux.Passed, TotalLatencyMS: float64(aux.TotalLatencyMS)}
+	if aux.Timestamp != nil {
+		ev.Timestamp = aux.Timestamp.UTC()
+	}
+	if len(aux.Gates) > 0 {
+		ev.Gates = aux.Gates
+	}
+	if err := ev.Validate(); err != nil {
+		return err
+	}
+	*e = ev
+	return nil
 }
 
 // AppendJSON appends g's wire form to dst.

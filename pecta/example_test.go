@@ -103,7 +103,7 @@ func ExampleEventsService_All() {
 func ExampleAPIError() {
 	srv := pectatest.NewServer()
 	defer srv.Close()
-	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithMaxRetries(0))
+	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithMaxRetries(pecta.NoRetries))
 
 	srv.FailNext(1, http.StatusTooManyRequests, 2*time.Second)
 	_, err := c.Reputation(context.Background(), "bidder-7")

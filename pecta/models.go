@@ -16,9 +16,9 @@ const (
 
 // EvaluateRequest is the input of Client.Evaluate.
 type EvaluateRequest struct {
-	AgentID   string  `json:"agent_id"`             // required, 1..200 characters
-	Output    any     `json:"output"`               // required: any JSON-encodable value (json.RawMessage is sent as is)
-	Tool      string  `json:"tool,omitempty"`       // at most 200 characters
+	AgentID   string  `json:"agent_id"`             // required, 1..200 characters, valid UTF-8
+	Output    any     `json:"output"`               // required: any JSON-encodable value (json.RawMessage is sent as is); with Input at most MaxEvaluateBytes encoded
+	Tool      string  `json:"tool,omitempty"`       // at most 200 characters, valid UTF-8
 	Input     any     `json:"input,omitempty"`      // any JSON value, or nil
 	LatencyMS float64 `json:"latency_ms,omitempty"` // 0..60000
 }

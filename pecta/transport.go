@@ -21,7 +21,7 @@ import (
 	"github.com/pecta-ai/pecta-go/internal/retry"
 )
 
-// retryClass says which failures of a call may be retried (API.md section 7).
+// retryClass says which failures of a call may be retried.
 type retryClass int
 
 const (

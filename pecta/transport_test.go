@@ -100,7 +100,7 @@ func TestMalformedBaseURLNeverEchoed(t *testing.T) {
 
 func TestBaseURLPathPrefix(t *testing.T) {
 	s := newScript(t, reply(200, `{"agents":[]}`))
-	for _, base := range []string{s.URL + "/pecta", s.URL + "/pecta/", s.URL + "/pecta/?x=1#f"} {
+	for _, base := range []string{s.URL + "/pecta", s.URL + "/pecta/", s.URL + "/pecta//"} {
 		c := newTestClient(t, base, testPK)
 		if _, err := c.Agents.List(context.Background()); err != nil {
 			t.Fatal(err)

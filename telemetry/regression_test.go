@@ -149,7 +149,7 @@ func TestDropOldestDoesNotEvictForNothing(t *testing.T) {
 	big := event("big", 0)
 	big.Gates = make([]pecta.GateResult, 50)
 	for i := range big.Gates {
-		big.Gates[i] = pecta.GateResult{Name: strings.Repeat("n", 200), Reason: strings.Repeat("r", 500)}
+		big.Gates[i] = pecta.GateResult{Name: strings.Repeat("n", 200), Passed: true, Reason: strings.Repeat("r", 500)}
 	}
 	if err := e.Track(big); err != nil { // in flight on one sender
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func newClientSender(set *settings) (send sendFunc, own *http.Client, err error)
 	}
 	opts := []pecta.Option{
 		pecta.WithBaseURL(set.baseURL),
-		pecta.WithMaxRetries(0),
+		pecta.WithMaxRetries(pecta.NoRetries),
 		pecta.WithUserAgent("pecta-telemetry"),
 		pecta.WithHTTPClient(hc),
 	}

@@ -207,7 +207,7 @@ func bidder(id int, o options, em *telemetry.Emitter, outage *atomic.Bool, start
 		}
 		bidStart := time.Now()
 		price, passed := bid(id, seq)
-		ev.Passed = passed
+		// ev.Passed is left false: with gates, the outcome is derived from them
 		ev.Gates[0] = pecta.GateResult{Name: "budget", Passed: true, LatencyMS: 0.01}
 		ev.Gates[1] = pecta.GateResult{Name: "brand_safety", Passed: passed, LatencyMS: 0.05}
 		ev.Gates[2] = pecta.GateResult{Name: "floor", Passed: price > 0.5, LatencyMS: 0.01}

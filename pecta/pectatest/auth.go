@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 const (
@@ -130,11 +132,11 @@ func requestKey(r *http.Request) (string, bool) {
 func (s *Server) authenticate(r *http.Request) (principal, *apiError) {
 	key, ok := requestKey(r)
 	if !ok {
-		return principal{}, errorf(http.StatusUnauthorized, CodeAuthMissing,
+		return principal{}, errorf(http.StatusUnauthorized, pecta.CodeAuthMissing,
 			"missing or malformed Authorization header (want: Bearer <key>)")
 	}
 	if keyTypeOf(key) == "" {
-		return principal{}, errorf(http.StatusUnauthorized, CodeAuthFormat,
+		return principal{}, errorf(http.StatusUnauthorized, pecta.CodeAuthFormat,
 			"api key must match pk_live_ or sk_live_ followed by 32 letters or digits")
 	}
 	hash := sha256.Sum256([]byte(key))
@@ -143,10 +145,10 @@ func (s *Server) authenticate(r *http.Request) (principal, *apiError) {
 	defer s.mu.Unlock()
 	rec, found := s.keys.byHash[hash]
 	if !found {
-		return principal{}, errorf(http.StatusUnauthorized, CodeAuthInvalid, "api key not found")
+		return principal{}, errorf(http.StatusUnauthorized, pecta.CodeAuthInvalid, "api key not found")
 	}
 	if rec.revokedAt != nil {
-		return principal{}, errorf(http.StatusUnauthorized, CodeAuthRevoked, "api key has been revoked")
+		return principal{}, errorf(http.StatusUnauthorized, pecta.CodeAuthRevoked, "api key has been revoked")
 	}
 	rec.lastUsedAt = &now
 	return principal{keyID: rec.id, typ: rec.typ, scopes: slices.Clone(rec.scopes)}, nil

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 func TestHealthNeedsNoAuth(t *testing.T) {
@@ -30,19 +32,19 @@ func TestAuthErrors(t *testing.T) {
 		status  int
 		code    string
 	}{
-		{"no header", nil, 401, CodeAuthMissing},
-		{"basic scheme", []string{"Authorization", "Basic abc"}, 401, CodeAuthMissing},
-		{"bearer without key", []string{"Authorization", "Bearer"}, 401, CodeAuthMissing},
-		{"bad format", []string{"Authorization", "Bearer pk_live_short"}, 401, CodeAuthFormat},
-		{"test prefix", []string{"Authorization", "Bearer pk_test_" + strings.Repeat("a", 32)}, 401, CodeAuthFormat},
-		{"non alnum", []string{"Authorization", "Bearer pk_live_" + strings.Repeat("-", 32)}, 401, CodeAuthFormat},
-		{"unknown", []string{"Authorization", "Bearer " + unknown}, 401, CodeAuthInvalid},
-		{"revoked", []string{"Authorization", "Bearer " + revoked}, 401, CodeAuthRevoked},
+		{"no header", nil, 401, pecta.CodeAuthMissing},
+		{"basic scheme", []string{"Authorization", "Basic abc"}, 401, pecta.CodeAuthMissing},
+		{"bearer without key", []string{"Authorization", "Bearer"}, 401, pecta.CodeAuthMissing},
+		{"bad format", []string{"Authorization", "Bearer pk_live_short"}, 401, pecta.CodeAuthFormat},
+		{"test prefix", []string{"Authorization", "Bearer pk_test_" + strings.Repeat("a", 32)}, 401, pecta.CodeAuthFormat},
+		{"non alnum", []string{"Authorization", "Bearer pk_live_" + strings.Repeat("-", 32)}, 401, pecta.CodeAuthFormat},
+		{"unknown", []string{"Authorization", "Bearer " + unknown}, 401, pecta.CodeAuthInvalid},
+		{"revoked", []string{"Authorization", "Bearer " + revoked}, 401, pecta.CodeAuthRevoked},
 		{"lower-case bearer", []string{"Authorization", "bearer " + srv.PublishableKey}, 200, ""},
 		{"x-api-key alone", []string{"X-API-Key", srv.PublishableKey}, 200, ""},
 		{"bearer wins over bad x-api-key", []string{"Authorization", "Bearer " + srv.PublishableKey, "X-API-Key", unknown}, 200, ""},
-		{"bearer wins over good x-api-key", []string{"Authorization", "Bearer " + unknown, "X-API-Key", srv.PublishableKey}, 401, CodeAuthInvalid},
-		{"x-api-key bad format", []string{"X-API-Key", "nope"}, 401, CodeAuthFormat},
+		{"bearer wins over good x-api-key", []string{"Authorization", "Bearer " + unknown, "X-API-Key", srv.PublishableKey}, 401, pecta.CodeAuthInvalid},
+		{"x-api-key bad format", []string{"X-API-Key", "nope"}, 401, pecta.CodeAuthFormat},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +92,7 @@ func TestScopesAndKeyTypes(t *testing.T) {
 			res := c.do(tt.method, tt.path, tt.key, tt.body)
 			require.Equal(t, tt.status, res.status, "body: %s", res.body)
 			if tt.status == 403 {
-				require.Equal(t, CodeForbidden, res.errorCode(t))
+				require.Equal(t, pecta.CodeForbidden, res.errorCode(t))
 			}
 		})
 	}

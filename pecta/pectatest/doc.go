@@ -28,7 +28,8 @@
 //
 //   - A wrong method gets 405 method_not_allowed with an Allow header; an unknown /v1
 //     route gets 404 not_found after authentication, any other path 404 at once.
-//   - Bodies over MaxBodyBytes (5 MiB) get 413 with code validation_error.
+//   - Bodies over MaxBodyBytes (5 MiB), and evaluate bodies over pecta.MaxEvaluateBytes
+//     (1 MiB, the limit the client applies), get 413 with code validation_error.
 //   - The cloud gates of evaluate are simple rules: filesystem (rm -rf, /etc/passwd, mkfs,
 //     dd if=, ...), pii (email address, US SSN, 13-16 digit card number) and content
 //     (DROP TABLE, <script, ...).
@@ -43,29 +44,54 @@
 // # Faults
 //
 // FailNext, FailNextRaw and ResetNext queue faults that the next requests get before
-// anything else (authentication included), in the order they were set. SetLatency delays
-// every request, Down and Up take the server off the network and back on the same address.
-// Requests, Ingested and Stats show what the server received.
+// anything else (authentication included), in the order they were set. On targets them at
+// one route: srv.On("POST /v1/ingest").FailNext(1, 503, 0) fails the next ingest request
+// and lets every other request through. SetLatency delays every request, Down and Up take
+// the server off the network and back on the same address. Requests, Ingested and Stats
+// show what the server received.
+//
+// # Clients
+//
+// Server.Client returns a *pecta.Client configured for the server (its URL, the
+// publishable key, the secret key for signing), like httptest.Server.Client. A telemetry
+// emitter takes the server's PublishableKey, SecretKey and URL in its Config.
 //
 // # Example
 //
-// A user's test, talking plain HTTP (the pecta client is used the same way, with
-// pecta.WithBaseURL(srv.URL)):
+// A complete test of code that ingests through a flaky network (it compiles as is in a
+// _test.go file):
 //
-//	func TestTelemetry(t *testing.T) {
+//	package mypkg_test
+//
+//	import (
+//		"context"
+//		"net/http"
+//		"testing"
+//		"time"
+//
+//		"github.com/pecta-ai/pecta-go/pecta"
+//		"github.com/pecta-ai/pecta-go/pecta/pectatest"
+//	)
+//
+//	func TestIngestSurvivesA503(t *testing.T) {
 //		srv := pectatest.NewServer()
 //		defer srv.Close()
+//		c := srv.Client(pecta.WithRetryWait(time.Millisecond, 10*time.Millisecond))
+//		ctx := context.Background()
 //
-//		srv.FailNext(1, http.StatusServiceUnavailable, time.Second) // first try fails
+//		// Fail the first ingest attempt only: the Reputation call below passes.
+//		srv.On("POST /v1/ingest").FailNext(1, http.StatusServiceUnavailable, 0)
+//		if _, err := c.Reputation(ctx, "bidder-1"); err != nil {
+//			t.Fatal(err)
+//		}
+//		ev := pecta.Event{AgentID: "bidder-1", Gates: []pecta.GateResult{{Name: "budget", Passed: true}}}
+//		if _, err := c.Ingest(ctx, []pecta.Event{ev}); err != nil { // retried once
+//			t.Fatal(err)
+//		}
 //
-//		body := `{"events":[{"agent_id":"bidder-1","passed":true,"total_latency_ms":4}]}`
-//		req, _ := http.NewRequest("POST", srv.URL+"/v1/ingest", strings.NewReader(body))
-//		req.Header.Set("Authorization", "Bearer "+srv.PublishableKey)
-//		req.Header.Set("Content-Type", "application/json")
-//		// ... send it with the code under test, which should retry ...
-//
-//		if got := len(srv.Ingested()); got != 1 {
-//			t.Fatalf("ingested %d events, want 1", got)
+//		got := srv.Ingested()
+//		if len(got) != 1 || !got[0].Passed || srv.Stats().Faulted != 1 {
+//			t.Fatalf("ingested %+v after %d faults, want 1 passed event after 1", got, srv.Stats().Faulted)
 //		}
 //	}
 package pectatest

@@ -2,6 +2,8 @@ package pectatest
 
 import (
 	"net/http"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // maxEvalLatencyMS is the largest latency_ms POST /v1/evaluate accepts.
@@ -11,6 +13,11 @@ const maxEvalLatencyMS = 60000
 // agent's reputation window (latency: latency_ms when sent, else the gates' total) and
 // stores it as an event.
 func (s *Server) handleEvaluate(w http.ResponseWriter, c *call) {
+	if len(c.body) > pecta.MaxEvaluateBytes {
+		writeError(w, errorf(http.StatusRequestEntityTooLarge, pecta.CodeValidation,
+			"body: larger than 1 MiB, the limit of POST /v1/evaluate"))
+		return
+	}
 	o, e := parseBody(c.body)
 	if e != nil {
 		writeError(w, e)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 func TestEvaluateGates(t *testing.T) {
@@ -69,19 +71,19 @@ func TestEvaluateValidation(t *testing.T) {
 		code  string
 		field string
 	}{
-		{"not json", `{"agent_id":`, CodeBadJSON, ""},
-		{"empty body", "", CodeBadJSON, ""},
-		{"trailing garbage", `{"agent_id":"a","output":1} x`, CodeBadJSON, ""},
-		{"array body", `[]`, CodeValidation, "body"},
-		{"missing agent", map[string]any{"output": "x"}, CodeValidation, "agent_id"},
-		{"empty agent", map[string]any{"agent_id": "", "output": "x"}, CodeValidation, "agent_id"},
-		{"long agent", map[string]any{"agent_id": long, "output": "x"}, CodeValidation, "agent_id"},
-		{"agent not string", map[string]any{"agent_id": 5, "output": "x"}, CodeValidation, "agent_id"},
-		{"missing output", map[string]any{"agent_id": "a"}, CodeValidation, "output"},
-		{"long tool", map[string]any{"agent_id": "a", "output": 1, "tool": long}, CodeValidation, "tool"},
-		{"latency too big", map[string]any{"agent_id": "a", "output": 1, "latency_ms": 60001}, CodeValidation, "latency_ms"},
-		{"latency negative", map[string]any{"agent_id": "a", "output": 1, "latency_ms": -1}, CodeValidation, "latency_ms"},
-		{"latency string", map[string]any{"agent_id": "a", "output": 1, "latency_ms": "5"}, CodeValidation, "latency_ms"},
+		{"not json", `{"agent_id":`, pecta.CodeBadJSON, ""},
+		{"empty body", "", pecta.CodeBadJSON, ""},
+		{"trailing garbage", `{"agent_id":"a","output":1} x`, pecta.CodeBadJSON, ""},
+		{"array body", `[]`, pecta.CodeValidation, "body"},
+		{"missing agent", map[string]any{"output": "x"}, pecta.CodeValidation, "agent_id"},
+		{"empty agent", map[string]any{"agent_id": "", "output": "x"}, pecta.CodeValidation, "agent_id"},
+		{"long agent", map[string]any{"agent_id": long, "output": "x"}, pecta.CodeValidation, "agent_id"},
+		{"agent not string", map[string]any{"agent_id": 5, "output": "x"}, pecta.CodeValidation, "agent_id"},
+		{"missing output", map[string]any{"agent_id": "a"}, pecta.CodeValidation, "output"},
+		{"long tool", map[string]any{"agent_id": "a", "output": 1, "tool": long}, pecta.CodeValidation, "tool"},
+		{"latency too big", map[string]any{"agent_id": "a", "output": 1, "latency_ms": 60001}, pecta.CodeValidation, "latency_ms"},
+		{"latency negative", map[string]any{"agent_id": "a", "output": 1, "latency_ms": -1}, pecta.CodeValidation, "latency_ms"},
+		{"latency string", map[string]any{"agent_id": "a", "output": 1, "latency_ms": "5"}, pecta.CodeValidation, "latency_ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 func TestEventsFilteringAndPaging(t *testing.T) {
@@ -93,7 +95,7 @@ func TestEventsFilteringAndPaging(t *testing.T) {
 		t.Run("invalid "+tt.query, func(t *testing.T) {
 			res := c.do("GET", "/v1/events?"+tt.query, srv.PublishableKey, nil)
 			require.Equal(t, http.StatusBadRequest, res.status)
-			require.Equal(t, CodeValidation, res.errorCode(t))
+			require.Equal(t, pecta.CodeValidation, res.errorCode(t))
 			require.Contains(t, string(res.body), tt.param+":")
 		})
 	}
@@ -130,7 +132,7 @@ func TestAgents(t *testing.T) {
 	for _, body := range []any{map[string]any{}, map[string]any{"agent_id": ""}, `{"agent_id": 3}`} {
 		res := c.do("POST", "/v1/agents", srv.PublishableKey, body)
 		require.Equal(t, http.StatusBadRequest, res.status)
-		require.Equal(t, CodeValidation, res.errorCode(t))
+		require.Equal(t, pecta.CodeValidation, res.errorCode(t))
 		require.Contains(t, string(res.body), "agent_id:")
 	}
 }

@@ -1,12 +1,14 @@
 package pectatest_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 )
 
@@ -39,4 +41,50 @@ func ExampleNewServer() {
 	// attempt 1: 503 retry-after="2"
 	// attempt 2: 202 retry-after=""
 	// ingested: 1 agent: bidder-1
+}
+
+// A client for the server: its URL, the publishable key, and the secret key to sign
+// ingest.
+func ExampleServer_Client() {
+	srv := pectatest.NewServer()
+	defer srv.Close() // also closes the client's idle connections
+	c := srv.Client()
+
+	ctx := context.Background()
+	_, err := c.Ingest(ctx, []pecta.Event{{AgentID: "bidder-1", Passed: true, TotalLatencyMS: 4}})
+	fmt.Println("ingest:", err)
+	rep, err := c.Reputation(ctx, "bidder-1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("evaluations:", rep.Evaluations, "signed batches:", srv.Stats().SignedBatches)
+	// Output:
+	// ingest: <nil>
+	// evaluations: 1 signed batches: 1
+}
+
+// A fault aimed at one route: the reputation call is not affected, the first ingest
+// request fails with 503 and the client's retry succeeds.
+func ExampleServer_On() {
+	srv := pectatest.NewServer()
+	defer srv.Close()
+	c := srv.Client(pecta.WithRetryWait(time.Millisecond, 10*time.Millisecond))
+	ctx := context.Background()
+
+	srv.On("POST /v1/ingest").FailNext(1, http.StatusServiceUnavailable, 0)
+
+	_, err := c.Reputation(ctx, "bidder-1")
+	fmt.Println("reputation:", err)
+	_, err = c.Ingest(ctx, []pecta.Event{{AgentID: "bidder-1", Passed: true}})
+	fmt.Println("ingest:", err)
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Method, r.Path, r.Status)
+	}
+	// Output:
+	// reputation: <nil>
+	// ingest: <nil>
+	// GET /v1/reputation/bidder-1 200
+	// POST /v1/ingest 503
+	// POST /v1/ingest 202
 }

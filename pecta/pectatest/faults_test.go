@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 func TestFailNext(t *testing.T) {
@@ -18,7 +20,7 @@ func TestFailNext(t *testing.T) {
 		code       string
 		header     string
 	}{
-		{429, 1500 * time.Millisecond, CodeRateLimited, "2"},
+		{429, 1500 * time.Millisecond, pecta.CodeRateLimited, "2"},
 		{500, 0, CodeInternal, ""},
 		{502, 0, CodeBadGateway, ""},
 		{503, time.Second, CodeUnavailable, "1"},

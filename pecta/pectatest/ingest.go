@@ -6,6 +6,8 @@ import (
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // Ingest limits.
@@ -20,12 +22,12 @@ func (s *Server) handleIngest(w http.ResponseWriter, c *call) {
 	signed := false
 	if sig, ok := signatureHeader(c.r); ok {
 		if s.SecretKey == "" {
-			writeError(w, errorf(http.StatusUnauthorized, CodeHMACNoSecret,
+			writeError(w, errorf(http.StatusUnauthorized, pecta.CodeHMACNoSecret,
 				"X-Pecta-Signature sent but the organisation has no secret key on file"))
 			return
 		}
 		if verifySignature(sig, c.body, s.SecretKey) != nil {
-			writeError(w, errorf(http.StatusUnauthorized, CodeHMACInvalid,
+			writeError(w, errorf(http.StatusUnauthorized, pecta.CodeHMACInvalid,
 				"X-Pecta-Signature does not match the request body"))
 			return
 		}

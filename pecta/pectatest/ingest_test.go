@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 func TestIngestHappyPath(t *testing.T) {
@@ -58,24 +60,24 @@ func TestIngestValidationIsAtomic(t *testing.T) {
 		code  string
 		field string
 	}{
-		{"bad json", `{"events":[`, CodeBadJSON, ""},
-		{"no events", `{}`, CodeValidation, "events"},
-		{"empty events", ingestBody(), CodeValidation, "events"},
-		{"events not array", `{"events":{}}`, CodeValidation, "events"},
-		{"101 events", ingestBody(tooMany...), CodeValidation, "events"},
-		{"missing agent", ingestBody(good, map[string]any{"tool": "x"}), CodeValidation, "events[1].agent_id"},
-		{"long agent", ingestBody(good, good, good, map[string]any{"agent_id": long}), CodeValidation, "events[3].agent_id"},
-		{"long tool", ingestBody(map[string]any{"agent_id": "a", "tool": long}), CodeValidation, "events[0].tool"},
-		{"event not object", `{"events":[1]}`, CodeValidation, "events[0]"},
-		{"input sent", ingestBody(good, map[string]any{"agent_id": "a", "input": "secret prompt"}), CodeValidation, "events[1].input"},
-		{"output sent", ingestBody(map[string]any{"agent_id": "a", "output": nil}), CodeValidation, "events[0].output"},
-		{"gate details sent", ingestBody(map[string]any{"agent_id": "a", "gates": []any{map[string]any{"name": "g", "details": map[string]any{}}}}), CodeValidation, "events[0].gates[0].details"},
-		{"51 gates", ingestBody(map[string]any{"agent_id": "a", "gates": manyGates}), CodeValidation, "events[0].gates"},
-		{"gate without name", ingestBody(map[string]any{"agent_id": "a", "gates": []any{map[string]any{"passed": true}}}), CodeValidation, "events[0].gates[0].name"},
-		{"long reason", ingestBody(map[string]any{"agent_id": "a", "gates": []any{map[string]any{"name": "g", "reason": strings.Repeat("r", 501)}}}), CodeValidation, "events[0].gates[0].reason"},
-		{"bad timestamp", ingestBody(map[string]any{"agent_id": "a", "timestamp": "yesterday"}), CodeValidation, "events[0].timestamp"},
-		{"negative latency", ingestBody(map[string]any{"agent_id": "a", "total_latency_ms": -1}), CodeValidation, "events[0].total_latency_ms"},
-		{"passed not bool", ingestBody(map[string]any{"agent_id": "a", "passed": "yes"}), CodeValidation, "events[0].passed"},
+		{"bad json", `{"events":[`, pecta.CodeBadJSON, ""},
+		{"no events", `{}`, pecta.CodeValidation, "events"},
+		{"empty events", ingestBody(), pecta.CodeValidation, "events"},
+		{"events not array", `{"events":{}}`, pecta.CodeValidation, "events"},
+		{"101 events", ingestBody(tooMany...), pecta.CodeValidation, "events"},
+		{"missing agent", ingestBody(good, map[string]any{"tool": "x"}), pecta.CodeValidation, "events[1].agent_id"},
+		{"long agent", ingestBody(good, good, good, map[string]any{"agent_id": long}), pecta.CodeValidation, "events[3].agent_id"},
+		{"long tool", ingestBody(map[string]any{"agent_id": "a", "tool": long}), pecta.CodeValidation, "events[0].tool"},
+		{"event not object", `{"events":[1]}`, pecta.CodeValidation, "events[0]"},
+		{"input sent", ingestBody(good, map[string]any{"agent_id": "a", "input": "secret prompt"}), pecta.CodeValidation, "events[1].input"},
+		{"output sent", ingestBody(map[string]any{"agent_id": "a", "output": nil}), pecta.CodeValidation, "events[0].output"},
+		{"gate details sent", ingestBody(map[string]any{"agent_id": "a", "gates": []any{map[string]any{"name": "g", "details": map[string]any{}}}}), pecta.CodeValidation, "events[0].gates[0].details"},
+		{"51 gates", ingestBody(map[string]any{"agent_id": "a", "gates": manyGates}), pecta.CodeValidation, "events[0].gates"},
+		{"gate without name", ingestBody(map[string]any{"agent_id": "a", "gates": []any{map[string]any{"passed": true}}}), pecta.CodeValidation, "events[0].gates[0].name"},
+		{"long reason", ingestBody(map[string]any{"agent_id": "a", "gates": []any{map[string]any{"name": "g", "reason": strings.Repeat("r", 501)}}}), pecta.CodeValidation, "events[0].gates[0].reason"},
+		{"bad timestamp", ingestBody(map[string]any{"agent_id": "a", "timestamp": "yesterday"}), pecta.CodeValidation, "events[0].timestamp"},
+		{"negative latency", ingestBody(map[string]any{"agent_id": "a", "total_latency_ms": -1}), pecta.CodeValidation, "events[0].total_latency_ms"},
+		{"passed not bool", ingestBody(map[string]any{"agent_id": "a", "passed": "yes"}), pecta.CodeValidation, "events[0].passed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,12 +111,12 @@ func TestIngestHMAC(t *testing.T) {
 		{"unsigned", "-", 202, "", false},
 		{"lower hex", good, 202, "", true},
 		{"upper hex", "sha256=" + strings.ToUpper(strings.TrimPrefix(good, "sha256=")), 202, "", true},
-		{"wrong secret", sign(body, "sk_live_other"), 401, CodeHMACInvalid, false},
-		{"other body", sign([]byte(string(body)+" "), srv.SecretKey), 401, CodeHMACInvalid, false},
-		{"no prefix", strings.TrimPrefix(good, "sha256="), 401, CodeHMACInvalid, false},
-		{"short", good[:20], 401, CodeHMACInvalid, false},
-		{"not hex", "sha256=" + strings.Repeat("z", 64), 401, CodeHMACInvalid, false},
-		{"empty", "", 401, CodeHMACInvalid, false},
+		{"wrong secret", sign(body, "sk_live_other"), 401, pecta.CodeHMACInvalid, false},
+		{"other body", sign([]byte(string(body)+" "), srv.SecretKey), 401, pecta.CodeHMACInvalid, false},
+		{"no prefix", strings.TrimPrefix(good, "sha256="), 401, pecta.CodeHMACInvalid, false},
+		{"short", good[:20], 401, pecta.CodeHMACInvalid, false},
+		{"not hex", "sha256=" + strings.Repeat("z", 64), 401, pecta.CodeHMACInvalid, false},
+		{"empty", "", 401, pecta.CodeHMACInvalid, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,7 +144,7 @@ func TestIngestHMAC(t *testing.T) {
 		srv2, c2 := newTestServer(t, WithoutSecretKey())
 		res := c2.do("POST", "/v1/ingest", srv2.PublishableKey, body, "X-Pecta-Signature", good)
 		require.Equal(t, http.StatusUnauthorized, res.status)
-		require.Equal(t, CodeHMACNoSecret, res.errorCode(t))
+		require.Equal(t, pecta.CodeHMACNoSecret, res.errorCode(t))
 		require.Equal(t, http.StatusAccepted, c2.do("POST", "/v1/ingest", srv2.PublishableKey, body).status)
 	})
 }
@@ -152,5 +154,5 @@ func TestIngestBodyLimit(t *testing.T) {
 	big := fmt.Sprintf(`{"events":[{"agent_id":"a","tool":%q}]}`, strings.Repeat("x", MaxBodyBytes))
 	res := c.do("POST", "/v1/ingest", srv.PublishableKey, big)
 	require.Equal(t, http.StatusRequestEntityTooLarge, res.status)
-	require.Equal(t, CodeValidation, res.errorCode(t))
+	require.Equal(t, pecta.CodeValidation, res.errorCode(t))
 }

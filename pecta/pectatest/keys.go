@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 type keyJSON struct {
@@ -137,7 +139,7 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, c *call) {
 	}
 	s.mu.Unlock()
 	if rec == nil {
-		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "api key not found"))
+		writeError(w, errorf(http.StatusNotFound, pecta.CodeNotFound, "api key not found"))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 func TestKeyLifecycle(t *testing.T) {
@@ -52,11 +54,11 @@ func TestKeyLifecycle(t *testing.T) {
 	// Revoke: 204, immediately effective, idempotent.
 	require.Equal(t, http.StatusNoContent, c.do("DELETE", "/v1/keys/"+id, srv.SecretKey, nil).status)
 	res = c.do("GET", "/v1/agents", key, nil)
-	require.Equal(t, CodeAuthRevoked, res.errorCode(t))
+	require.Equal(t, pecta.CodeAuthRevoked, res.errorCode(t))
 	require.Equal(t, http.StatusNoContent, c.do("DELETE", "/v1/keys/"+id, srv.SecretKey, nil).status)
 	res = c.do("DELETE", "/v1/keys/key_nope", srv.SecretKey, nil)
 	require.Equal(t, http.StatusNotFound, res.status)
-	require.Equal(t, CodeNotFound, res.errorCode(t))
+	require.Equal(t, pecta.CodeNotFound, res.errorCode(t))
 
 	res = c.do("GET", "/v1/keys", srv.SecretKey, nil)
 	for _, k := range res.decode(t)["keys"].([]any) {
@@ -74,11 +76,11 @@ func TestKeyCreateValidation(t *testing.T) {
 		code  string
 		field string
 	}{
-		{"bad json", `{"name"`, CodeBadJSON, ""},
-		{"no name", map[string]any{}, CodeValidation, "name"},
-		{"bad type", map[string]any{"name": "x", "type": "admin"}, CodeValidation, "type"},
-		{"bad scope", map[string]any{"name": "x", "scopes": []string{"read", "admin"}}, CodeValidation, "scopes[1]"},
-		{"empty scopes", map[string]any{"name": "x", "scopes": []string{}}, CodeValidation, "scopes"},
+		{"bad json", `{"name"`, pecta.CodeBadJSON, ""},
+		{"no name", map[string]any{}, pecta.CodeValidation, "name"},
+		{"bad type", map[string]any{"name": "x", "type": "admin"}, pecta.CodeValidation, "type"},
+		{"bad scope", map[string]any{"name": "x", "scopes": []string{"read", "admin"}}, pecta.CodeValidation, "scopes[1]"},
+		{"empty scopes", map[string]any{"name": "x", "scopes": []string{}}, pecta.CodeValidation, "scopes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,22 +4,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
-// Error codes the server answers with. The first group is documented by Pecta; the others
-// are this package's choices where the reference is silent.
+// Error codes the server answers with beyond those Pecta documents. The documented codes
+// (validation_error, auth_invalid, rate_limited ...) are the pecta.Code constants, which the
+// server uses too; these are this package's choices where the reference is silent.
 const (
-	CodeValidation       = "validation_error"
-	CodeBadJSON          = "bad_json"
-	CodeAuthMissing      = "auth_missing"
-	CodeAuthFormat       = "auth_format"
-	CodeAuthInvalid      = "auth_invalid"
-	CodeAuthRevoked      = "auth_revoked"
-	CodeHMACNoSecret     = "hmac_no_secret"
-	CodeHMACInvalid      = "hmac_invalid"
-	CodeRateLimited      = "rate_limited"
-	CodeForbidden        = "forbidden"
-	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed" // 405, with an Allow header
 	CodeInternal         = "internal"           // 500 (FailNext)
 	CodeBadGateway       = "bad_gateway"        // 502 (FailNext)
@@ -39,7 +31,7 @@ func errorf(status int, code, msg string) *apiError {
 }
 
 func validation(msg string) *apiError {
-	return errorf(http.StatusBadRequest, CodeValidation, msg)
+	return errorf(http.StatusBadRequest, pecta.CodeValidation, msg)
 }
 
 type errorBody struct {
@@ -67,17 +59,17 @@ func writeError(w http.ResponseWriter, e *apiError) {
 func codeForStatus(status int) string {
 	switch status {
 	case http.StatusBadRequest:
-		return CodeValidation
+		return pecta.CodeValidation
 	case http.StatusUnauthorized:
-		return CodeAuthInvalid
+		return pecta.CodeAuthInvalid
 	case http.StatusForbidden:
-		return CodeForbidden
+		return pecta.CodeForbidden
 	case http.StatusNotFound:
-		return CodeNotFound
+		return pecta.CodeNotFound
 	case http.StatusMethodNotAllowed:
 		return CodeMethodNotAllowed
 	case http.StatusTooManyRequests:
-		return CodeRateLimited
+		return pecta.CodeRateLimited
 	case http.StatusInternalServerError:
 		return CodeInternal
 	case http.StatusBadGateway:

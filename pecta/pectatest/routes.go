@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // routeSpec describes one route: the methods it accepts and what the key needs.
@@ -27,7 +29,7 @@ func (s *Server) route(w *statusWriter, r *http.Request, body []byte, tooLarge b
 		return
 	}
 	if path != "/v1" && !strings.HasPrefix(path, "/v1/") {
-		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route "+r.URL.Path))
+		writeError(w, errorf(http.StatusNotFound, pecta.CodeNotFound, "no route "+r.URL.Path))
 		return
 	}
 
@@ -44,13 +46,13 @@ func (s *Server) route(w *statusWriter, r *http.Request, body []byte, tooLarge b
 		s.stats.RateLimited++
 		s.mu.Unlock()
 		w.Header().Set("Retry-After", strconv.FormatInt(max(1, retryAfterSeconds(wait)), 10))
-		writeError(w, errorf(http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded"))
+		writeError(w, errorf(http.StatusTooManyRequests, pecta.CodeRateLimited, "rate limit exceeded"))
 		return
 	}
 
 	handler, spec, param, ok := s.lookup(path)
 	if !ok {
-		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route "+r.URL.Path))
+		writeError(w, errorf(http.StatusNotFound, pecta.CodeNotFound, "no route "+r.URL.Path))
 		return
 	}
 	if !slices.Contains(spec.methods, r.Method) {
@@ -58,19 +60,19 @@ func (s *Server) route(w *statusWriter, r *http.Request, body []byte, tooLarge b
 		return
 	}
 	if spec.secret && p.typ != keyTypeSecret {
-		writeError(w, errorf(http.StatusForbidden, CodeForbidden, "this operation needs a secret key"))
+		writeError(w, errorf(http.StatusForbidden, pecta.CodeForbidden, "this operation needs a secret key"))
 		return
 	}
 	if r.Method == http.MethodGet && !p.hasScope(scopeRead) {
-		writeError(w, errorf(http.StatusForbidden, CodeForbidden, "api key lacks the read scope"))
+		writeError(w, errorf(http.StatusForbidden, pecta.CodeForbidden, "api key lacks the read scope"))
 		return
 	}
 	if spec.secret && r.Method != http.MethodGet && !p.hasScope(scopeWrite) {
-		writeError(w, errorf(http.StatusForbidden, CodeForbidden, "api key lacks the write scope"))
+		writeError(w, errorf(http.StatusForbidden, pecta.CodeForbidden, "api key lacks the write scope"))
 		return
 	}
 	if tooLarge {
-		writeError(w, errorf(http.StatusRequestEntityTooLarge, CodeValidation, "body: larger than 5 MiB"))
+		writeError(w, errorf(http.StatusRequestEntityTooLarge, pecta.CodeValidation, "body: larger than 5 MiB"))
 		return
 	}
 	handler(w, &call{r: r, body: body, principal: p, param: param})

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 func TestRoutingErrors(t *testing.T) {
@@ -14,9 +16,9 @@ func TestRoutingErrors(t *testing.T) {
 		status             int
 		code               string
 	}{
-		{"unknown v1 route", "GET", "/v1/nope", 404, CodeNotFound},
-		{"unknown root path", "GET", "/nope", 404, CodeNotFound},
-		{"reputation without id", "GET", "/v1/reputation/", 404, CodeNotFound},
+		{"unknown v1 route", "GET", "/v1/nope", 404, pecta.CodeNotFound},
+		{"unknown root path", "GET", "/nope", 404, pecta.CodeNotFound},
+		{"reputation without id", "GET", "/v1/reputation/", 404, pecta.CodeNotFound},
 		{"wrong method evaluate", "GET", "/v1/evaluate", 405, CodeMethodNotAllowed},
 		{"wrong method events", "POST", "/v1/events", 405, CodeMethodNotAllowed},
 		{"wrong method key", "GET", "/v1/keys/key_x", 405, CodeMethodNotAllowed},
@@ -32,7 +34,7 @@ func TestRoutingErrors(t *testing.T) {
 		})
 	}
 	// Unknown /v1 routes still need a key.
-	require.Equal(t, CodeAuthMissing, c.do("GET", "/v1/nope", "", nil).errorCode(t))
+	require.Equal(t, pecta.CodeAuthMissing, c.do("GET", "/v1/nope", "", nil).errorCode(t))
 }
 
 func TestRateLimits(t *testing.T) {
@@ -46,7 +48,7 @@ func TestRateLimits(t *testing.T) {
 
 	res := c.do("GET", "/v1/agents", srv.PublishableKey, nil)
 	require.Equal(t, http.StatusTooManyRequests, res.status)
-	require.Equal(t, CodeRateLimited, res.errorCode(t))
+	require.Equal(t, pecta.CodeRateLimited, res.errorCode(t))
 	require.Equal(t, "50", res.header.Get("Retry-After"), "oldest request leaves the window in 50 s")
 
 	// Ingest has its own budget, and /health is not limited.

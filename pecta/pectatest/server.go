@@ -36,6 +36,7 @@ type Server struct {
 	latency     time.Duration
 	latencyHook func() // test hook: called when a request starts its latency wait
 	faults      []fault
+	transports  []*http.Transport // of the clients made by Client
 	requests    []Request
 	recordGen   uint64
 	ingested    []IngestedEvent
@@ -123,8 +124,8 @@ func (s *Server) serveLocked(ln net.Listener) {
 }
 
 // Close stops the server: it stops accepting connections, ends injected latency waits,
-// waits for requests being handled to finish and closes every connection. Close is safe
-// to call more than once.
+// waits for requests being handled to finish, closes every connection, and closes the idle
+// connections of the clients made by Client. Close is safe to call more than once.
 func (s *Server) Close() {
 	s.lifeMu.Lock()
 	if s.closed {
@@ -145,6 +146,7 @@ func (s *Server) Close() {
 	if srv != nil {
 		_ = srv.Close()
 	}
+	s.closeClientConns()
 }
 
 // Down makes the server unreachable: it closes the listener and every open connection, so
@@ -268,7 +270,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if f, ok := s.popFault(); ok {
+	if f, ok := s.popFault(r); ok {
 		s.applyFault(w, sw, f)
 		return
 	}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // object is a decoded JSON object whose values are kept raw, so each field can be checked
@@ -17,10 +19,10 @@ type object map[string]json.RawMessage
 // parseBody decodes a request body that must be one JSON object.
 func parseBody(body []byte) (object, *apiError) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, errorf(http.StatusBadRequest, CodeBadJSON, "body: empty, want a JSON object")
+		return nil, errorf(http.StatusBadRequest, pecta.CodeBadJSON, "body: empty, want a JSON object")
 	}
 	if !json.Valid(body) {
-		return nil, errorf(http.StatusBadRequest, CodeBadJSON, "body: not valid JSON")
+		return nil, errorf(http.StatusBadRequest, pecta.CodeBadJSON, "body: not valid JSON")
 	}
 	return asObject(body, "body")
 }
