@@ -87,11 +87,15 @@ func (e *Event) Validate() error {
 	if e.AgentID == "" {
 		return &ValidationError{Field: "agent_id", Reason: "is required"}
 	}
-	if r := checkText(e.AgentID, MaxAgentIDLen); r != "" {
-		return &ValidationError{Field: "agent_id", Reason: r}
+	if !shortASCII(e.AgentID, MaxAgentIDLen) {
+		if r := checkText(e.AgentID, MaxAgentIDLen); r != "" {
+			return &ValidationError{Field: "agent_id", Reason: r}
+		}
 	}
-	if r := checkText(e.Tool, MaxToolLen); r != "" {
-		return &ValidationError{Field: "tool", Reason: r}
+	if !shortASCII(e.Tool, MaxToolLen) {
+		if r := checkText(e.Tool, MaxToolLen); r != "" {
+			return &ValidationError{Field: "tool", Reason: r}
+		}
 	}
 	if !validLatency(e.TotalLatencyMS) {
 		return &ValidationError{Field: "total_latency_ms", Reason: "must be a finite number >= 0"}
@@ -111,11 +115,15 @@ func (e *Event) Validate() error {
 		if g.Name == "" {
 			return &ValidationError{Field: gateField(i, "name"), Reason: "is required"}
 		}
-		if r := checkText(g.Name, MaxGateNameLen); r != "" {
-			return &ValidationError{Field: gateField(i, "name"), Reason: r}
+		if !shortASCII(g.Name, MaxGateNameLen) {
+			if r := checkText(g.Name, MaxGateNameLen); r != "" {
+				return &ValidationError{Field: gateField(i, "name"), Reason: r}
+			}
 		}
-		if r := checkText(g.Reason, MaxReasonLen); r != "" {
-			return &ValidationError{Field: gateField(i, "reason"), Reason: r}
+		if !shortASCII(g.Reason, MaxReasonLen) {
+			if r := checkText(g.Reason, MaxReasonLen); r != "" {
+				return &ValidationError{Field: gateField(i, "reason"), Reason: r}
+			}
 		}
 		if !validLatency(g.LatencyMS) {
 			return &ValidationError{Field: gateField(i, "latency_ms"), Reason: "must be a finite number >= 0"}
@@ -145,8 +153,22 @@ func (e *Event) outcome() bool {
 // ok reports a gate that passed or was skipped.
 func (g *GateResult) ok() bool { return g.Passed || g.Skipped }
 
+// shortASCII is the fast path of checkText: s is ASCII and at most n bytes
+// long, so it is valid UTF-8 of at most n characters. Most ids and names
+// are; the others take checkText. It is small enough to be inlined: one
+// pass OR-ing the bytes together, no call.
+func shortASCII(s string, n int) bool {
+	t := s[:min(len(s), n)] // scan no more than n bytes of an oversize s: it fails anyway
+	var acc byte
+	for i := 0; i < len(t); i++ {
+		acc |= t[i]
+	}
+	return len(s) <= n && acc < utf8.RuneSelf
+}
+
 // checkText returns why s is not a valid text field of at most n
-// characters, or "" when it is. It does not allocate.
+// characters, or "" when it is. It allocates nothing for the SDK's limits
+// (200 and 500).
 func checkText(s string, n int) string {
 	if tooLong(s, n) {
 		switch n {
