@@ -43,6 +43,14 @@ func TestBaseURLRefusedWithFix(t *testing.T) {
 	}
 }
 
+// The plaintext refusal names the switch of both the client and telemetry.
+func TestPlaintextErrorNamesBothSwitches(t *testing.T) {
+	_, err := NewClient(testPK, WithBaseURL("http://api.example.com"))
+	if err == nil || !strings.Contains(err.Error(), "pecta.WithInsecureHTTP") || !strings.Contains(err.Error(), "InsecureHTTP in telemetry.Config") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // Secrets in the query, the fragment, the userinfo or the path of a refused
 // base URL never appear in the error.
 func TestBaseURLErrorsNeverEchoSecrets(t *testing.T) {

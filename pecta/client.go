@@ -256,7 +256,7 @@ func parseBaseURL(raw string, insecure bool) (*url.URL, error) {
 	case "https":
 	case "http":
 		if !insecure && !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("pecta: refusing plaintext http:// to non-loopback host %q (use https, or WithInsecureHTTP)", u.Hostname())
+			return nil, fmt.Errorf("pecta: refusing plaintext http:// to non-loopback host %q: use https, or allow plaintext explicitly (pecta.WithInsecureHTTP, or InsecureHTTP in telemetry.Config)", u.Hostname())
 		}
 	default:
 		return nil, fmt.Errorf("pecta: unsupported base URL scheme %q: want https (or http on loopback)", u.Scheme)

@@ -2,6 +2,7 @@ package pecta_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -116,4 +117,48 @@ func ExampleAPIError() {
 	// Output:
 	// 429 rate_limited 2s
 	// true
+}
+
+// With gates, an event's outcome is derived from them; Passed true next to
+// a failed gate is refused. Events round-trip through encoding/json.
+func ExampleEvent() {
+	ev := pecta.Event{AgentID: "bidder-7", Gates: []pecta.GateResult{
+		{Name: "budget", Passed: true, LatencyMS: 0.1},
+		{Name: "brand", Skipped: true, Reason: pecta.ReasonTimeout},
+	}}
+	b, _ := json.Marshal(ev)
+	fmt.Println(string(b))
+
+	var back pecta.Event
+	fmt.Println(json.Unmarshal(b, &back), back.Passed)
+
+	bad := pecta.Event{AgentID: "bidder-7", Passed: true, Gates: []pecta.GateResult{{Name: "floor", Reason: "below floor"}}}
+	fmt.Println(bad.Validate())
+	// Output:
+	// {"agent_id":"bidder-7","passed":true,"total_latency_ms":0,"gates":[{"name":"budget","passed":true,"latency_ms":0.1},{"name":"brand","passed":false,"latency_ms":0,"reason":"pecta:timeout","skipped":true}]}
+	// <nil> true
+	// pecta: invalid passed: is true but gates[0].passed is false: an event passes only when every gate passed or was skipped (leave Passed false to derive it)
+}
+
+// Zero means the default (3 retries); NoRetries turns them off.
+func ExampleWithMaxRetries() {
+	srv := pectatest.NewServer()
+	defer srv.Close()
+	c := srv.Client(pecta.WithMaxRetries(pecta.NoRetries))
+
+	srv.On("GET /v1/agents").FailNext(1, http.StatusServiceUnavailable, 0)
+	_, err := c.Agents.List(context.Background())
+
+	var apiErr *pecta.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, "after", apiErr.Attempts, "attempt")
+	}
+	// Output: 503 after 1 attempt
+}
+
+// A base URL with the API version is refused, naming the one to use.
+func ExampleWithBaseURL() {
+	_, err := pecta.NewClient("pk_live_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z", pecta.WithBaseURL("https://api.pecta.ai/v1"))
+	fmt.Println(err)
+	// Output: pecta: base URL "https://api.pecta.ai/v1" must not include the API version "/v1" (the client adds /v1 to every route): use "https://api.pecta.ai"
 }
