@@ -149,6 +149,28 @@ type Config struct {
 	// matching ErrKeyRejected), not once per batch. Panics are recovered
 	// and counted like OnDrop's.
 	OnError func(error)
+
+	// Disk spool (spool.go). SpoolDir, if set, turns it on: every sealed
+	// batch is encoded and signed once, written to a file in this
+	// directory (created with mode 0700 if missing) before it is sent, and
+	// removed once the server accepted it or it was dropped for a counted
+	// reason, so that a crash, a SIGKILL or a restart loses nothing that
+	// reached the spool. The next emitter on the same directory delivers
+	// what is left first, with the same bytes and signature. One emitter at
+	// a time may own a directory (New returns an error matching
+	// ErrSpoolLocked otherwise). A directory that cannot be used makes the
+	// emitter keep events in memory and say so (Stats.SpoolError, an ERROR
+	// log record, OnError). Default "": memory only.
+	SpoolDir string
+	// MaxSpoolBytes bounds the batches held in the spool; past it the
+	// Overflow policy applies (reason "spool_full"). At least 1 MiB.
+	// Default DefaultMaxSpoolBytes (256 MiB).
+	MaxSpoolBytes int64
+	// SpoolNoSync skips the fsync after each spool write. A process crash
+	// still loses nothing once a batch was written; a power loss or kernel
+	// crash may lose the last writes or corrupt the file (detected on the
+	// next New, counted and skipped). Default false: fsync every write.
+	SpoolNoSync bool
 }
 
 // ConfigError reports an invalid Config field. It never contains a key.
@@ -183,6 +205,7 @@ type settings struct {
 	// authProbeMin and authProbeMax bound the interval between probes
 	// while the server refuses the key (see fatal.go).
 	authProbeMin, authProbeMax time.Duration
+	spool                      spoolSettings // spool.go
 }
 
 func (c *Config) settings() (settings, error) {
@@ -301,6 +324,9 @@ func (c *Config) settings() (settings, error) {
 		s.requestsPerMin = c.RequestsPerMinute
 	}
 	s.authProbeMin, s.authProbeMax = authProbeMin, authProbeMax
+	if s.spool, err = c.spoolSettings(); err != nil { // spool.go
+		return settings{}, err
+	}
 	return s, nil
 }
 

@@ -108,6 +108,32 @@
 // client (never a caller's) and no goroutine survives it. Flush and Close
 // return an error for a nil ctx.
 //
+// # Surviving restarts: the disk spool
+//
+// With Config.SpoolDir set, a spooler goroutine encodes and signs every
+// sealed batch once and writes it to a bbolt file in that directory before
+// it is sent; senders deliver from the file, with the same bytes and
+// signature on every attempt, and remove a batch only after a 2xx with a
+// valid accepted count or a counted drop. Whatever Close cannot deliver by
+// its deadline stays in the spool, and a SIGKILL or crash loses nothing
+// that was written: the next emitter on the same directory delivers it
+// first (Stats.Replayed counts it; then Tracked + Replayed == Sent +
+// Unconfirmed + Dropped + Pending). Events still in memory, tracked after the last seal,
+// are lost by a SIGKILL; SyncSpool seals them and waits until they are on
+// disk, for producers that checkpoint a durable source. The default fsync
+// per write keeps them through a power loss too; SpoolNoSync trades that for
+// speed. Records carry a length and a CRC-32C: a damaged one is skipped
+// with reason "spool_corrupt" and the rest delivers. Records carry a
+// fingerprint of the keys (never the keys): batches spooled under other
+// keys are dropped with reason "spool_key_changed" rather than re-signed,
+// because the new key must not vouch for bytes nobody can verify. One
+// emitter owns a directory at a time (ErrSpoolLocked); a directory that
+// cannot be used, or a full disk, makes the emitter keep events in memory
+// and say so (Stats.SpoolError, an ERROR log record, OnError). MaxSpoolBytes
+// bounds the spool; past it the Overflow policy drops, with reason
+// "spool_full". Track does no disk work. CloseOnSignal closes the emitter
+// on SIGTERM or SIGINT with a deadline.
+//
 // # Signing
 //
 // With Config.SecretKey every batch carries X-Pecta-Signature:

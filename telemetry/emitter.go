@@ -86,6 +86,8 @@ type Emitter struct {
 	notif notifier // owned by the loop goroutine
 
 	life lifecycle // Flush/Close reporting, refused-key gate, own HTTP client
+
+	sp *spool // nil without Config.SpoolDir (spool.go)
 }
 
 // shard is one of the buffers Track encodes into, padded to its own cache
@@ -107,6 +109,12 @@ func New(cfg Config) (*Emitter, error) {
 	}
 	send, own, err := newClientSender(&set)
 	if err != nil {
+		return nil, err
+	}
+	if err := openSpool(&set); err != nil { // spool.go
+		if own != nil {
+			own.CloseIdleConnections()
+		}
 		return nil, err
 	}
 	e := newEmitter(set, send)
@@ -152,6 +160,11 @@ func newEmitter(set settings, send sendFunc) *Emitter {
 	}
 	e.sendCtx, e.cancelCtx = context.WithCancel(context.Background())
 	e.notif.init(e)
+	e.attachSpool() // spool.go: replays an earlier process's batches
+	if e.sp != nil {
+		e.senders.Add(1)
+		go e.spooler()
+	}
 	const senders = 2
 	e.senders.Add(senders)
 	for range senders {

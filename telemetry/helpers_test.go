@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -19,6 +20,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if code := killChildMain(); code >= 0 { // spool_kill_test.go: a kill-test child
+		os.Exit(code)
+	}
 	goleak.VerifyTestMain(m)
 }
 

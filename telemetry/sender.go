@@ -36,6 +36,10 @@ func (e *Emitter) sender() {
 	if !e.set.sk.IsZero() {
 		buf.signer = hmacsig.NewSigner(e.set.sk.reveal())
 	}
+	if e.sp != nil { // spool.go
+		e.spoolSender(&buf)
+		return
+	}
 	for {
 		b := e.next()
 		if b == nil {

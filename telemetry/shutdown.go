@@ -31,7 +31,7 @@ func (e *Emitter) Flush(ctx context.Context) error {
 	var ctxErr error
 	for ctxErr == nil {
 		e.mu.Lock()
-		oldest := e.q.oldestUnfinished()
+		oldest := e.oldestUnfinished() // spool.go: spooled batches too
 		if oldest == 0 || oldest > target {
 			e.mu.Unlock()
 			break
@@ -76,6 +76,10 @@ func (e *Emitter) Flush(ctx context.Context) error {
 // OnError) still running at ctx's deadline: Close then returns an error
 // saying so, runs no further callback, and the goroutine ends when the
 // callback returns. Callbacks must not call Close.
+//
+// With a spool (Config.SpoolDir), batches not delivered by ctx's deadline
+// are not dropped: they stay in the spool for the next emitter on the same
+// directory (Stats.SpooledEvents), and Close returns nil for them.
 func (e *Emitter) Close(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("close")
@@ -127,6 +131,7 @@ func (e *Emitter) close(ctx context.Context) error {
 	lost := e.markLocked()
 	last := e.life.lastDropErr
 	e.mu.Unlock()
+	e.closeSpool() // spool.go: what is left stays for the next process
 	close(e.stopLoop)
 	<-e.clockDone
 	// The loop ends after a last report to the callbacks. A callback that

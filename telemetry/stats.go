@@ -2,11 +2,13 @@ package telemetry
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
 // Stats is a consistent snapshot of an emitter's counters: at every
-// snapshot Tracked == Sent + Unconfirmed + Dropped + Pending.
+// snapshot Tracked + Replayed == Sent + Unconfirmed + Dropped + Pending
+// (Replayed is zero without a spool).
 type Stats struct {
 	Tracked uint64 // events passed to Track, refused ones included
 	// Sent counts events the server confirmed: a 2xx whose body says how
@@ -33,13 +35,27 @@ type Stats struct {
 	PausedUntil    time.Time // end of a 429 pause in progress, zero if none
 	CallbackPanics uint64    // panics recovered from OnDrop and OnError
 	LastError      error     // the most recent delivery error, nil if none
+
+	// Spool (Config.SpoolDir). Spooled events are also counted in Pending
+	// (as queued or in flight).
+	SpooledEvents uint64 // events in the spool file, not yet delivered or dropped
+	SpooledBytes  int64  // bytes of those batches in the spool (MaxSpoolBytes bounds it)
+	Replayed      uint64 // events found in the spool at New, left by an earlier process
+	SpoolError    error  // non-nil when the spool is unusable and events are kept in memory only
 }
 
 // String summarises the counters on one line.
 func (s Stats) String() string {
-	return fmt.Sprintf("tracked=%d sent=%d unconfirmed=%d dropped=%d %v pending=%d queued=%d/%dB inflight=%d batches=%d retries=%d",
+	line := fmt.Sprintf("tracked=%d sent=%d unconfirmed=%d dropped=%d %v pending=%d queued=%d/%dB inflight=%d batches=%d retries=%d",
 		s.Tracked, s.Sent, s.Unconfirmed, s.Dropped, s.DroppedByReason, s.Pending, s.QueuedEvents, s.QueuedBytes,
 		s.InFlight, s.Batches, s.Retries)
+	if s.SpooledEvents > 0 || s.Replayed > 0 || s.SpoolError != nil { // spool.go
+		line += fmt.Sprintf(" spooled=%d/%dB replayed=%d", s.SpooledEvents, s.SpooledBytes, s.Replayed)
+		if s.SpoolError != nil {
+			line += " spool_error=" + strconv.Quote(s.SpoolError.Error())
+		}
+	}
+	return line
 }
 
 // DropReport tells OnDrop how many events were dropped for one reason since
@@ -80,6 +96,7 @@ func (e *Emitter) Stats() Stats {
 	st.Retries = e.q.retries
 	st.LastError = e.q.lastErr
 	queueDrops := e.q.dropTotal
+	e.spoolStats(&st) // spool.go
 	e.mu.Unlock()
 	for i := range e.shards {
 		e.shards[i].mu.Unlock()

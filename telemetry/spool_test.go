@@ -1,0 +1,497 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pecta-ai/pecta-go/pecta/pectatest"
+)
+
+// spoolConfig is fastConfig with a spool in dir.
+func spoolConfig(srv *pectatest.Server, dir string) Config {
+	cfg := fastConfig(srv)
+	cfg.SpoolDir = dir
+	cfg.MaxRetries = 1000
+	cfg.RetryBudget = time.Hour
+	return cfg
+}
+
+// checkSpoolInvariant fails t unless Tracked + Replayed == Sent +
+// Unconfirmed + Dropped + Pending.
+func checkSpoolInvariant(t testing.TB, st Stats) {
+	t.Helper()
+	if st.Tracked+st.Replayed != st.Sent+st.Unconfirmed+st.Dropped+st.Pending {
+		t.Fatalf("invariant broken: tracked %d + replayed %d != sent %d + dropped %d + pending %d (%v)",
+			st.Tracked, st.Replayed, st.Sent, st.Dropped, st.Pending, st.DroppedByReason)
+	}
+}
+
+// closeSoon closes e with a short deadline: with the server down, what is
+// spooled stays in the spool.
+func closeSoon(t testing.TB, e *Emitter) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	return e.Close(ctx)
+}
+
+// spooledRecords reads the records left in dir's spool file, in order.
+func spooledRecords(t testing.TB, dir string) [][]byte {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, spoolFile), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out [][]byte
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(spoolBucket).ForEach(func(k, v []byte) error {
+			out = append(out, append([]byte(nil), v...))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// fillSpool tracks n events with the server down and closes the emitter,
+// leaving them in dir.
+func fillSpool(t *testing.T, srv *pectatest.Server, cfg Config, n int) {
+	t.Helper()
+	srv.Down()
+	defer func() {
+		if err := srv.Up(); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := e.Track(event("spool-agent", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.SyncSpool(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := closeSoon(t, e); err != nil {
+		t.Fatalf("Close with everything spooled: %v", err)
+	}
+	st := e.Stats()
+	checkSpoolInvariant(t, st)
+	if st.SpooledEvents != uint64(n) || st.Dropped != 0 || st.Sent != 0 || st.Pending != uint64(n) {
+		t.Fatalf("after close: %v spooled=%d", st, st.SpooledEvents)
+	}
+}
+
+func TestSpoolReplaysSameBytesAndSignature(t *testing.T) {
+	srv := newServer(t)
+	dir := t.TempDir()
+	cfg := spoolConfig(srv, dir)
+	fillSpool(t, srv, cfg, 1000)
+	recs := spooledRecords(t, dir)
+	if len(recs) < 10 {
+		t.Fatalf("%d records in the spool, want at least 10 batches", len(recs))
+	}
+	bodies := map[string]string{}
+	for _, r := range recs {
+		_, body, sig, err := parseSpoolRecord(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies[string(body)] = sig
+	}
+
+	e := mustNew(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := e.Stats()
+	checkSpoolInvariant(t, st)
+	if st.Replayed != 1000 || st.Sent != 1000 || st.Tracked != 0 || st.SpooledEvents != 0 || st.SpooledBytes != 0 {
+		t.Fatalf("replay: %v replayed=%d spooled=%d", st, st.Replayed, st.SpooledEvents)
+	}
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Path != "/v1/ingest" || r.Status/100 != 2 {
+			continue
+		}
+		n++
+		sig, ok := bodies[string(r.Body)]
+		if !ok || r.Header.Get(SignatureHeader) != sig || !r.SignatureValid {
+			t.Fatalf("request %d: body or signature differs from the spooled batch", n)
+		}
+	}
+	if n != len(recs) || len(srv.Ingested()) != 1000 {
+		t.Fatalf("server got %d batches, %d events", n, len(srv.Ingested()))
+	}
+	if err := closeSoon(t, e); err != nil {
+		t.Fatal(err)
+	}
+	if left := spooledRecords(t, dir); len(left) != 0 {
+		t.Fatalf("%d records left after delivery", len(left))
+	}
+}
+
+func TestSpoolSecondOwnerRefused(t *testing.T) {
+	srv := newServer(t)
+	dir := t.TempDir()
+	e := mustNew(t, spoolConfig(srv, dir))
+	_, err := New(spoolConfig(srv, dir))
+	if !errors.Is(err, ErrSpoolLocked) {
+		t.Fatalf("second New on %s: %v, want ErrSpoolLocked", dir, err)
+	}
+	if err := closeSoon(t, e); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := New(spoolConfig(srv, dir)) // free again after Close
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := closeSoon(t, e2); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSpoolCorruptRecordSkippedRestDelivered(t *testing.T) {
+	srv := newServer(t)
+	dir := t.TempDir()
+	cfg := spoolConfig(srv, dir)
+	cfg.BatchSize = 10
+	fillSpool(t, srv, cfg, 100)
+
+	// flip one byte of one event's JSON in the file itself: the kind of
+	// damage a torn or lost page leaves
+	path := filepath.Join(dir, spoolFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// every copy: bbolt's copy-on-write may leave stale ones in free pages
+	needle := []byte(`"tool":"tool-42"`)
+	found := 0
+	for i := bytes.Index(raw, needle); i >= 0; i = bytes.Index(raw, needle) {
+		raw[i+10] ^= 0x01
+		found++
+	}
+	if found == 0 {
+		t.Fatal("event not found in the spool file")
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var errs atomic.Int64
+	cfg.OnError = func(error) { errs.Add(1) }
+	var logs bytes.Buffer
+	cfg.Logger = newTestLogger(&logs)
+	e := mustNew(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := e.Stats()
+	checkSpoolInvariant(t, st)
+	// the batch holding tool-42 (up to BatchSize events) is skipped, the
+	// rest delivered
+	bad := st.DroppedByReason[ReasonSpoolCorrupt]
+	if st.Replayed != 100 || bad == 0 || bad > 10 || st.Sent != 100-bad || len(srv.Ingested()) != int(st.Sent) {
+		t.Fatalf("corrupt batch: %v", st)
+	}
+	for _, ev := range srv.Ingested() {
+		if ev.Tool == "tool-42" {
+			t.Fatal("an event of the corrupt batch was delivered")
+		}
+	}
+	if err := closeSoon(t, e); err != nil {
+		t.Fatal(err)
+	}
+	if errs.Load() == 0 {
+		t.Fatal("OnError not told about the corrupt batch")
+	}
+}
+
+func TestSpoolTruncatedRecordDetected(t *testing.T) {
+	rec := appendSpoolRecord(nil, spoolFingerprint(testPK, testSK), []byte(`{"events":[]}`), "sha256=00")
+	for _, bad := range [][]byte{rec[:len(rec)-1], rec[:10], append(append([]byte(nil), rec...), 0)} {
+		if _, _, _, err := parseSpoolRecord(bad); err == nil {
+			t.Fatalf("record of %d bytes (of %d) accepted", len(bad), len(rec))
+		}
+	}
+	if _, body, sig, err := parseSpoolRecord(rec); err != nil || string(body) != `{"events":[]}` || sig != "sha256=00" {
+		t.Fatalf("intact record: %q %q %v", body, sig, err)
+	}
+}
+
+func TestSpoolKeyChangedDroppedAndCounted(t *testing.T) {
+	srv := newServer(t)
+	dir := t.TempDir()
+	cfg := spoolConfig(srv, dir)
+	fillSpool(t, srv, cfg, 300)
+
+	var logs bytes.Buffer
+	cfg.SecretKey = NewKey("sk_live_OTHER" + strings.Repeat("c", 27))
+	cfg.Logger = newTestLogger(&logs)
+	e := mustNew(t, cfg)
+	st := e.Stats()
+	checkSpoolInvariant(t, st)
+	if st.Replayed != 300 || st.DroppedByReason[ReasonSpoolKeyChanged] != 300 || st.Pending != 0 {
+		t.Fatalf("key changed: %v", st)
+	}
+	if err := closeSoon(t, e); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Ingested()) != 0 {
+		t.Fatal("batches signed by the old key were sent")
+	}
+	out := logs.String()
+	if !bytes.Contains(logs.Bytes(), []byte("level=ERROR")) || !bytes.Contains(logs.Bytes(), []byte(ReasonSpoolKeyChanged)) {
+		t.Fatalf("no ERROR record naming the reason: %s", out)
+	}
+	for _, k := range []string{testSK, cfg.SecretKey.reveal(), testPK} {
+		if bytes.Contains(logs.Bytes(), []byte(k)) {
+			t.Fatal("a key leaked into the log")
+		}
+	}
+	if left := spooledRecords(t, dir); len(left) != 0 {
+		t.Fatalf("%d records left", len(left))
+	}
+}
+
+func TestSpoolUnusableDirFallsBackToMemory(t *testing.T) {
+	srv := newServer(t)
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	var errs atomic.Int64
+	cfg := spoolConfig(srv, filepath.Join(file, "spool"))
+	cfg.Logger = newTestLogger(&logs)
+	cfg.OnError = func(error) { errs.Add(1) }
+	e := mustNew(t, cfg)
+	for i := range 250 {
+		if err := e.Track(event("fallback", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.SyncSpool(ctx); err == nil {
+		t.Fatal("SyncSpool on an unusable spool returned nil")
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := e.Stats()
+	checkSpoolInvariant(t, st)
+	if st.SpoolError == nil || st.Sent != 250 || len(srv.Ingested()) != 250 {
+		t.Fatalf("fallback: %v spoolErr=%v", st, st.SpoolError)
+	}
+	if !bytes.Contains(logs.Bytes(), []byte("level=ERROR")) || errs.Load() == 0 {
+		t.Fatalf("fallback not reported: onError=%d log=%s", errs.Load(), logs.String())
+	}
+}
+
+func TestSpoolWriteFailureFallsBackWithoutLoss(t *testing.T) {
+	srv := newServer(t)
+	srv.Down()
+	var failing atomic.Bool
+	spoolHookInTxn = func() error {
+		if failing.Load() {
+			return errors.New("no space left on device (injected)")
+		}
+		return nil
+	}
+	defer func() { spoolHookInTxn = nil }()
+	cfg := spoolConfig(srv, t.TempDir())
+	cfg.BatchSize = 10
+	var logs bytes.Buffer
+	cfg.Logger = newTestLogger(&logs)
+	e := mustNew(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 500 {
+		if i == 250 {
+			if err := e.SyncSpool(ctx); err != nil {
+				t.Fatal(err)
+			}
+			failing.Store(true) // the disk is full from here on
+		}
+		if err := e.Track(event("enospc", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.SyncSpool(ctx); err == nil {
+		t.Fatal("SyncSpool succeeded on a failing spool")
+	}
+	if st := e.Stats(); st.SpoolError == nil || st.SpooledEvents != 250 {
+		t.Fatalf("after injected ENOSPC: %v", st)
+	}
+	if err := srv.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := e.Stats()
+	checkSpoolInvariant(t, st)
+	if st.Sent != 500 || st.Dropped != 0 || len(srv.Ingested()) != 500 {
+		t.Fatalf("after injected ENOSPC: %v", st)
+	}
+	// one record for the fallback, one for the first failed removal
+	if n := bytes.Count(logs.Bytes(), []byte("level=ERROR")); n != 2 {
+		t.Fatalf("%d ERROR records:\n%s", n, logs.String())
+	}
+}
+
+func TestSpoolBoundDropNewestAndDropOldest(t *testing.T) {
+	for _, policy := range []OverflowPolicy{DropNewest, DropOldest} {
+		t.Run(policy.String(), func(t *testing.T) {
+			srv := newServer(t)
+			srv.Down()
+			cfg := spoolConfig(srv, t.TempDir())
+			cfg.MaxSpoolBytes = 1 << 20
+			cfg.Overflow = policy
+			e := mustNew(t, cfg)
+			const n = 8000 // about 2.5 MB of JSON
+			for i := range n {
+				if err := e.Track(event("bound", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := e.SyncSpool(ctx); err != nil {
+				t.Fatal(err)
+			}
+			st := e.Stats()
+			checkSpoolInvariant(t, st)
+			if st.SpooledBytes > cfg.MaxSpoolBytes || st.DroppedByReason[ReasonSpoolFull] == 0 {
+				t.Fatalf("bound: %v spooled=%dB", st, st.SpooledBytes)
+			}
+			if st.SpooledEvents+st.DroppedByReason[ReasonSpoolFull] != n {
+				t.Fatalf("spooled %d + dropped %d != %d", st.SpooledEvents, st.DroppedByReason[ReasonSpoolFull], n)
+			}
+			if err := srv.Up(); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			st = e.Stats()
+			checkSpoolInvariant(t, st)
+			got := srv.Ingested()
+			if uint64(len(got)) != st.Sent || st.Pending != 0 {
+				t.Fatalf("after close: %v, server %d", st, len(got))
+			}
+			// the last event tracked is in the last batch spooled: DropNewest
+			// refuses it, DropOldest keeps it
+			last := false
+			for _, ev := range got {
+				last = last || ev.Tool == "tool-"+strconv.Itoa(n-1)
+			}
+			if last != (policy == DropOldest) {
+				t.Fatalf("%v: last event delivered = %v", policy, last)
+			}
+		})
+	}
+}
+
+func TestSpoolConfig(t *testing.T) {
+	cfg := Config{PublishableKey: NewKey(testPK), SpoolDir: t.TempDir(), MaxSpoolBytes: 1000}
+	var ce *ConfigError
+	if _, err := New(cfg); !errors.As(err, &ce) || ce.Field != "MaxSpoolBytes" {
+		t.Fatalf("tiny MaxSpoolBytes: %v", err)
+	}
+	e := mustNew(t, Config{PublishableKey: NewKey(testPK), BaseURL: "http://127.0.0.1:1"})
+	if err := e.SyncSpool(context.Background()); !errors.Is(err, ErrNoSpool) {
+		t.Fatalf("SyncSpool without a spool: %v", err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// newTestLogger logs text records at every level into buf. Read buf only
+// after the emitter is closed.
+func newTestLogger(buf *bytes.Buffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(&lockedBuffer{b: buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// A spool file cut short (a crash with SpoolNoSync, a full disk, a bad
+// copy) used to make bbolt fault with SIGBUS at New, killing the process
+// on every start. Now the file is moved aside and reported, and the
+// emitter starts on a fresh spool; a cut that spares every used page
+// replays everything.
+func TestSpoolTruncatedFileMovedAside(t *testing.T) {
+	srv := newServer(t)
+	dir := t.TempDir()
+	cfg := spoolConfig(srv, dir)
+	fillSpool(t, srv, cfg, 3000)
+	raw, err := os.ReadFile(filepath.Join(dir, spoolFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, off := range []int{100, 4096, 5000, 3 * 4096, len(raw) / 2} {
+		d := t.TempDir()
+		if err := os.WriteFile(filepath.Join(d, spoolFile), raw[:off], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var logs bytes.Buffer
+		c := cfg
+		c.SpoolDir = d
+		c.Logger = newTestLogger(&logs)
+		e, err := New(c)
+		if err != nil {
+			t.Fatalf("cut at %d: %v", off, err)
+		}
+		if err := e.Track(event("after-cut", off)); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = e.Close(ctx)
+		cancel()
+		st := e.Stats()
+		if err != nil || st.SpoolError != nil || st.Sent != st.Replayed+1 {
+			t.Fatalf("cut at %d: close %v, %v", off, err, st)
+		}
+		aside, _ := filepath.Glob(filepath.Join(d, spoolFile+".corrupt-*"))
+		if st.Replayed == 0 && (len(aside) != 1 || !bytes.Contains(logs.Bytes(), []byte("moved aside"))) {
+			t.Fatalf("cut at %d: nothing replayed, nothing reported (aside %v):\n%s", off, aside, logs.String())
+		}
+	}
+}
