@@ -528,6 +528,21 @@ func (e *Emitter) oldestUnfinished() uint64 {
 	return oldest
 }
 
+// oldestInMemory is queue.oldestUnfinished without the stand-ins of
+// spooled batches in flight (they have no records). The caller holds e.mu.
+func (e *Emitter) oldestInMemory() uint64 {
+	var oldest uint64
+	if e.q.head != nil {
+		oldest = e.q.head.seq
+	}
+	for _, b := range e.q.inflight {
+		if len(b.rec) > 0 && (oldest == 0 || b.seq < oldest) {
+			oldest = b.seq
+		}
+	}
+	return oldest
+}
+
 // spoolStats adds the spool's counters to st. The caller holds e.mu.
 func (e *Emitter) spoolStats(st *Stats) {
 	sp := e.sp
@@ -585,7 +600,7 @@ func (e *Emitter) SyncSpool(ctx context.Context) error {
 			e.mu.Unlock()
 			return err
 		}
-		oldest := e.q.oldestUnfinished()
+		oldest := e.oldestInMemory()
 		if oldest == 0 || oldest > target {
 			e.mu.Unlock()
 			return nil
