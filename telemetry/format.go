@@ -1,6 +1,8 @@
 package telemetry
 
 import (
+	"bytes"
+	"encoding/gob"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,33 +37,46 @@ func (c Config) Format(f fmt.State, verb rune) {
 // LogValue logs the redacted form.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
-// MarshalJSON encodes the settable fields with keys as previews. The
-// callbacks, HTTPClient and Logger are left out (a func cannot be encoded,
-// and json.Marshal of a struct holding a Config used to fail on them).
-func (c Config) MarshalJSON() ([]byte, error) {
-	type plain struct {
-		PublishableKey    Key
-		SecretKey         Key
-		BaseURL           string `json:",omitempty"`
-		InsecureHTTP      bool   `json:",omitempty"`
-		BatchSize         int    `json:",omitempty"`
-		FlushInterval     time.Duration
-		MaxQueueBytes     int `json:",omitempty"`
-		Overflow          string
-		SampleRate        float64 `json:",omitempty"`
-		MaxRetries        int     `json:",omitempty"`
-		RetryBudget       time.Duration
-		RetryAfterCap     time.Duration
-		RetryWaitMin      time.Duration
-		RetryWaitMax      time.Duration
-		RequestTimeout    time.Duration
-		RequestsPerMinute int `json:",omitempty"`
-	}
-	return json.Marshal(plain{
+// configData is what Config's encoders write: every setting, keys as
+// previews, and neither the callbacks, the HTTP client nor the logger.
+type configData struct {
+	PublishableKey    Key
+	SecretKey         Key
+	BaseURL           string `json:",omitempty"`
+	InsecureHTTP      bool   `json:",omitempty"`
+	BatchSize         int    `json:",omitempty"`
+	FlushInterval     time.Duration
+	MaxQueueBytes     int `json:",omitempty"`
+	Overflow          string
+	SampleRate        float64 `json:",omitempty"`
+	MaxRetries        int     `json:",omitempty"`
+	RetryBudget       time.Duration
+	RetryAfterCap     time.Duration
+	RetryWaitMin      time.Duration
+	RetryWaitMax      time.Duration
+	RequestTimeout    time.Duration
+	RequestsPerMinute int `json:",omitempty"`
+}
+
+func (c *Config) data() configData {
+	return configData{
 		c.PublishableKey, c.SecretKey, c.BaseURL, c.InsecureHTTP, c.BatchSize, c.FlushInterval,
 		c.MaxQueueBytes, c.Overflow.String(), c.SampleRate, c.MaxRetries, c.RetryBudget,
 		c.RetryAfterCap, c.RetryWaitMin, c.RetryWaitMax, c.RequestTimeout, c.RequestsPerMinute,
-	})
+	}
+}
+
+// MarshalJSON encodes the settings with keys as previews. The callbacks,
+// HTTPClient and Logger are left out (a func cannot be encoded, and
+// json.Marshal of a struct holding a Config used to fail on them).
+func (c Config) MarshalJSON() ([]byte, error) { return json.Marshal(c.data()) }
+
+// GobEncode encodes what MarshalJSON does, keys as previews. Config has no
+// GobDecode: decoding one fails (a preview is not a key).
+func (c Config) GobEncode() ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(c.data())
+	return b.Bytes(), err
 }
 
 // String describes the emitter with its keys redacted.
