@@ -57,8 +57,8 @@ func (p OverflowPolicy) String() string {
 //
 // It follows the SDK's configuration convention (README, "Configuration
 // conventions"): the zero value of every optional field means its
-// documented default, and a negative count means none (MaxRetries: no
-// retries; RequestsPerMinute: no pacing). Durations are time.Duration
+// documented default, and a negative count means none (MaxRetries:
+// pecta.NoRetries, no retries; RequestsPerMinute: -1, no pacing). Durations are time.Duration
 // values (5*time.Second, not 5) and each has a minimum: a smaller one is
 // refused with a *ConfigError rather than silently burning CPU.
 //
@@ -107,8 +107,8 @@ type Config struct {
 	SampleRate float64
 
 	// MaxRetries is the number of retries of one batch after a 429, a 5xx,
-	// a timeout or a network error. Default (0) 8; a negative value means
-	// no retries.
+	// a timeout or a network error. Default (0) 8; a negative value
+	// (pecta.NoRetries) means no retries.
 	MaxRetries int
 	// RetryBudget is the longest a batch may spend being retried, counted
 	// from its first attempt. Default 2m; at least 10ms.

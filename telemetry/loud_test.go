@@ -250,6 +250,35 @@ func TestInsecureHTTPErrorNamesTheField(t *testing.T) {
 	}
 }
 
+// A base URL with the API version, a query or a fragment is refused at
+// construction, naming the fix (the check is the client's, shared).
+func TestBaseURLWithPathRefused(t *testing.T) {
+	srv := newServer(t)
+	for _, u := range []string{srv.URL + "/v1", srv.URL + "/v1/", srv.URL + "?x=1", srv.URL + "#top"} {
+		cfg := fastConfig(srv)
+		cfg.BaseURL = u
+		e, err := New(cfg)
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != "BaseURL" || !strings.Contains(err.Error(), `use "`+srv.URL+`"`) {
+			if e != nil {
+				e.Close(t.Context())
+			}
+			t.Fatalf("New(BaseURL %q) = %v, want a BaseURL error naming %s", u, err, srv.URL)
+		}
+	}
+	cfg := fastConfig(srv)
+	cfg.MaxRetries = pecta.NoRetries
+	e := mustNew(t, cfg)
+	srv.FailNext(1, 503, 0)
+	trackAll(t, e, 1, 1)
+	if err := e.Flush(t.Context()); !errors.Is(err, pecta.ErrServer) {
+		t.Fatalf("Flush with NoRetries after a 503 = %v", err)
+	}
+	if n := len(ingestRequests(srv)); n != 1 {
+		t.Fatalf("%d requests with NoRetries", n)
+	}
+}
+
 func TestNilContext(t *testing.T) {
 	e := fakeEmitter(t, Config{RequestsPerMinute: -1}, func(context.Context, []byte, string) (int, error) { return 1, nil })
 	var nilCtx context.Context
