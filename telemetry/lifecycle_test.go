@@ -215,6 +215,16 @@ func TestNewFromClient(t *testing.T) {
 	}
 	assertNoKey(t, "emitter", e.String()+e.set.pk.String())
 
+	// the pectatest helper: an emitter for a test server in one line
+	e3, err := NewFromClient(srv.Client(), Config{RequestsPerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trackAll(t, e3, 1, 3)
+	if err := closeNow(t, e3, 5*time.Second); err != nil || e3.Stats().Sent != 3 {
+		t.Fatalf("emitter from srv.Client(): %v, %v", err, e3.Stats())
+	}
+
 	// refused configurations
 	sc, err := pecta.NewClient(srv.SecretKey, pecta.WithBaseURL(srv.URL))
 	if err != nil {

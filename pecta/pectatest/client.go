@@ -15,7 +15,7 @@ import (
 //
 // Key management needs a client holding the secret key:
 // pecta.NewClient(s.SecretKey, pecta.WithBaseURL(s.URL)). A telemetry emitter for the
-// server takes PublishableKey, SecretKey and URL in its Config.
+// server is telemetry.NewFromClient(s.Client(), cfg): same keys, URL and connections.
 //
 // Client panics if an option is invalid, as NewServer does; the message never contains a
 // key.
