@@ -112,3 +112,32 @@ func BenchmarkSign(b *testing.B) {
 		})
 	}
 }
+
+// The sampled-out path: adaptive sampling has cut the agent's rate to
+// nearly nothing (a budget far below the traffic), so Track returns after
+// the sampling decision. It must stay under 30 ns with 0 allocs.
+func BenchmarkTrackSampledOut(b *testing.B) {
+	trackSerial(b, sampledOutEmitter(b))
+}
+
+func BenchmarkTrackSampledOutParallel(b *testing.B) {
+	trackParallel(b, sampledOutEmitter(b))
+}
+
+func sampledOutEmitter(b *testing.B) *Emitter {
+	e := fakeEmitter(b, Config{RequestsPerMinute: -1, SampleRate: 1e-12}, nil)
+	if e.Track(event("bench-agent", 1)) != nil || e.SampleRate("bench-agent") > 1e-9 {
+		b.Fatal("not sampling out")
+	}
+	return e
+}
+
+// The kept path with sampling off, for comparison with BenchmarkTrackHotPath
+// (adaptive sampling on, everything kept: the cost of the decision).
+func BenchmarkTrackHotPathNoSampling(b *testing.B) {
+	trackSerial(b, fakeEmitter(b, Config{RequestsPerMinute: -1, DisableAdaptiveSampling: true}, nil))
+}
+
+func BenchmarkTrackHotPathNoSamplingParallel(b *testing.B) {
+	trackParallel(b, fakeEmitter(b, Config{RequestsPerMinute: -1, DisableAdaptiveSampling: true}, nil))
+}

@@ -21,7 +21,7 @@ const (
 	DefaultMaxQueueBytes     = 8 << 20 // 8 MiB of encoded events
 	DefaultMaxRetries        = 8
 	DefaultRetryBudget       = 2 * time.Minute
-	DefaultRetryAfterCap     = 30 * time.Second
+	DefaultRetryAfterCap     = time.Minute // the rate limit's window: no valid Retry-After is longer
 	DefaultRetryWaitMin      = 250 * time.Millisecond
 	DefaultRetryWaitMax      = 8 * time.Second
 	DefaultRequestTimeout    = 10 * time.Second
@@ -103,8 +103,21 @@ type Config struct {
 	Overflow OverflowPolicy
 	// SampleRate keeps this fraction of valid events, chosen at random, and
 	// counts the rest as dropped with reason "sampled" (Track returns nil
-	// for them). 0 means 1 (keep every event); otherwise 0 < SampleRate <= 1.
+	// for them). 0 means adaptive sampling (see DisableAdaptiveSampling);
+	// otherwise 0 < SampleRate <= 1 is a fixed rate, and 1 keeps every
+	// event.
 	SampleRate float64
+	// DisableAdaptiveSampling turns off the default adaptive sampling,
+	// which keeps, per AgentID, about what the Budget can deliver: agents
+	// offering less than their fair share keep every event, heavier ones
+	// are sampled uniformly (Emitter.SampleRate gives each agent's rate).
+	// Disabled, every valid event is queued (or SampleRate applies) and a
+	// budget too small for the traffic fills the queue instead.
+	DisableAdaptiveSampling bool
+	// Budget paces ingest requests and grants the sampler its rate.
+	// Default NewLocalBudget(RequestsPerMinute). To share one budget
+	// between the processes of an organisation, see telemetry/redisbudget.
+	Budget Budget
 
 	// MaxRetries is the number of retries of one batch after a 429, a 5xx,
 	// a timeout or a network error. Default (0) 8; a negative value
@@ -113,8 +126,9 @@ type Config struct {
 	// RetryBudget is the longest a batch may spend being retried, counted
 	// from its first attempt. Default 2m; at least 10ms.
 	RetryBudget time.Duration
-	// RetryAfterCap caps the server's Retry-After. Default 30s; at least
-	// 1ms.
+	// RetryAfterCap caps the server's Retry-After. Default 1m, the length
+	// of the rate limit's rolling window (a shorter cap sends a fleet's
+	// retries into a window that is still full); at least 1ms.
 	RetryAfterCap time.Duration
 	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
 	// between retries, as pecta.WithRetryWait does for the client.
@@ -125,7 +139,7 @@ type Config struct {
 	RequestTimeout time.Duration
 	// RequestsPerMinute paces ingest requests so that no 60 s window holds
 	// more than this many. Default 500 (the documented limit); negative
-	// means unpaced.
+	// means unpaced. Ignored when Budget is set.
 	RequestsPerMinute int
 
 	// Logger receives the emitter's diagnostics. Keys are never logged.
@@ -192,6 +206,8 @@ type settings struct {
 	maxQueueBytes  int64
 	overflow       OverflowPolicy
 	sampleRate     float64
+	sampling       samplingMode
+	budget         Budget
 	maxRetries     int
 	retryBudget    time.Duration
 	retryAfterCap  time.Duration
@@ -280,12 +296,16 @@ func (c *Config) settings() (settings, error) {
 		return bad("Overflow", "must be DropNewest or DropOldest")
 	}
 	switch {
+	case c.SampleRate == 0 && c.DisableAdaptiveSampling:
+		s.sampleRate, s.sampling = 1, samplingOff
 	case c.SampleRate == 0:
-		s.sampleRate = 1
+		s.sampleRate, s.sampling = 1, samplingAdaptive
 	case math.IsNaN(c.SampleRate) || c.SampleRate < 0 || c.SampleRate > 1:
-		return bad("SampleRate", "must be in (0, 1], or 0 for 1")
+		return bad("SampleRate", "must be in (0, 1], or 0 for adaptive sampling")
+	case c.SampleRate == 1:
+		s.sampleRate, s.sampling = 1, samplingOff
 	default:
-		s.sampleRate = c.SampleRate
+		s.sampleRate, s.sampling = c.SampleRate, samplingFixed
 	}
 	switch {
 	case c.MaxRetries == 0:
@@ -326,6 +346,10 @@ func (c *Config) settings() (settings, error) {
 	s.authProbeMin, s.authProbeMax = authProbeMin, authProbeMax
 	if s.spool, err = c.spoolSettings(); err != nil { // spool.go
 		return settings{}, err
+	}
+	s.budget = c.Budget
+	if s.budget == nil {
+		s.budget = NewLocalBudget(s.requestsPerMin)
 	}
 	return s, nil
 }

@@ -74,7 +74,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if s.batchSize != 100 || s.flushInterval != 5*time.Second || s.maxQueueBytes != 8<<20 ||
 		s.overflow != DropNewest || s.sampleRate != 1 || s.requestsPerMin != 500 ||
-		s.retryAfterCap != 30*time.Second || s.baseURL != pecta.DefaultBaseURL || s.logger != nil {
+		s.retryAfterCap != time.Minute || s.sampling != samplingAdaptive || s.budget == nil || s.baseURL != pecta.DefaultBaseURL || s.logger != nil {
 		t.Fatalf("defaults %+v", s)
 	}
 }

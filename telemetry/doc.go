@@ -31,7 +31,7 @@
 //
 // # The hot path
 //
-// Track validates the event against the documented limits, copies it into
+// Track samples (see below), validates the event against the documented limits, copies it into
 // one of several sharded in-memory buffers and returns. It never blocks on
 // the network, on the flusher or on a full queue, does no I/O, allocates
 // nothing in steady state and costs about 100 ns for an event with three
@@ -51,9 +51,10 @@
 // # Delivery
 //
 // Batches of up to BatchSize events are sent when full or every
-// FlushInterval, by two background senders, paced so that no 60 s window
-// holds more than RequestsPerMinute requests (500 by default, the
-// documented limit). Each batch body is built once and signed once; every
+// FlushInterval, by two background senders, paced by the Budget so that no
+// 60 s window holds more than RequestsPerMinute requests (500 by default,
+// the documented limit); a request the budget lets go is filled from
+// everything waiting, up to BatchSize events. Each batch body is built once and signed once; every
 // retry resends the same bytes with the same X-Pecta-Signature header.
 // A 429 pauses all sending for its Retry-After (capped by RetryAfterCap)
 // while Track keeps accepting. 5xx answers, timeouts, resets and refused
@@ -76,6 +77,25 @@
 // 1s, then at doubling intervals up to 1 minute: a revoked key costs about
 // one request a minute instead of one per batch. When a probe is accepted
 // (the key was restored or the server fixed) delivery resumes.
+//
+// # At high volume: sampling and budgets
+//
+// The ingest limit belongs to the organisation (500 requests of 100 events
+// per rolling minute, for all its processes), so a busy bidder offers more
+// than can be delivered. By default the emitter samples adaptively: Track
+// first decides, by the event's AgentID, whether to keep it (before
+// validating or copying it, so a sampled-out event costs a few tens of
+// nanoseconds), and ten times a second the emitter shares the event rate
+// its Budget grants among the agents by max-min fairness: agents under the
+// fair level keep everything, heavier ones are sampled uniformly.
+// Emitter.SampleRate gives an agent's current rate and Stats.KeptFraction
+// the overall one. Config.SampleRate fixes the rate instead, and
+// DisableAdaptiveSampling turns sampling off.
+//
+// A Budget paces the requests and grants the sampler its rate. The default
+// LocalBudget paces one process and cuts its rate on 429 (AIMD), so a fleet
+// without shared state settles near fair shares; the telemetry/redisbudget
+// package shares one budget through Redis.
 //
 // # Accounting
 //

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -53,24 +52,27 @@ type sendFunc func(ctx context.Context, body []byte, sig string) (accepted int, 
 // the background. Create it with New, feed it with Track, and end it with
 // Close. All methods are safe for concurrent use.
 type Emitter struct {
-	set     settings
-	send    sendFunc
-	log     *slog.Logger
-	shards  []shard
-	mask    uint32
-	closed  atomic.Bool
-	queued  atomic.Int64 // bytes not yet delivered (shards, sealed, in flight), plus shard credit
-	chunk   int64        // credit a shard takes from queued at a time
-	sampleT uint64       // keep an event when rand.Uint64() < sampleT; 0 keeps all
+	set    settings
+	send   sendFunc
+	log    *slog.Logger
+	shards []shard
+	mask   uint32
+	closed atomic.Bool
+	queued atomic.Int64 // bytes not yet delivered (shards, sealed, in flight), plus shard credit
+	chunk  int64        // credit a shard takes from queued at a time
 
 	// Track-side drops: each counts an event as both tracked and dropped.
-	dropInvalid, dropSampled, dropClosed, dropFull atomic.Uint64
+	// (Sampled-out events are counted by samp.)
+	dropInvalid, dropClosed, dropFull atomic.Uint64
+
+	samp   sampler
+	budget Budget
+	paceMu sync.Mutex // one sender at a time waits on the budget
 
 	sealMu sync.Mutex // serialises sealAll
 	mu     sync.Mutex // guards the queue and the delivery counters below
 	q      queue
 
-	pacer pacer
 	clock clock
 
 	kick      chan struct{} // a batch was sealed (buffered 1)
@@ -145,16 +147,11 @@ func newEmitter(set settings, send sendFunc) *Emitter {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	if set.sampleRate < 1 {
-		e.sampleT = uint64(set.sampleRate * math.MaxUint64)
-		if e.sampleT == 0 {
-			e.sampleT = 1
-		}
-	}
+	e.samp.init(set.sampling, set.sampleRate)
+	e.budget = set.budget
 	e.q.init(set.batchSize, n, set.maxQueueBytes)
 	e.chunk = min(16<<10, set.maxQueueBytes/int64(8*n))
 	e.clock.init()
-	e.pacer.init(set.requestsPerMin)
 	for i := range e.shards {
 		e.shards[i].open = e.q.newBatch()
 	}
@@ -183,6 +180,9 @@ func newEmitter(set settings, send sendFunc) *Emitter {
 // in steady state. The caller may reuse ev as soon as Track returns. A zero
 // ev.Timestamp is stamped with the current time (ev itself is not modified).
 //
+// Sampling (Config.SampleRate, or adaptive sampling by default) decides
+// first: an event sampled out is counted under "sampled" and not validated.
+//
 // It returns nil when the event was queued or sampled out, ErrClosed after
 // Close, ErrQueueFull when the queue bound dropped it, and an error matching
 // ErrInvalidEvent (and wrapping *pecta.ValidationError) for an event outside
@@ -192,13 +192,15 @@ func (e *Emitter) Track(ev *pecta.Event) error {
 		e.dropClosed.Add(1)
 		return ErrClosed
 	}
+	// The one point where an event may be left out before it costs
+	// anything more: the sampling decision (sampler.go), made before the
+	// event is validated or copied.
+	if ev != nil && !e.keep(ev) {
+		return nil
+	}
 	if err := ev.Validate(); err != nil {
 		e.dropInvalid.Add(1)
 		return &invalidError{err}
-	}
-	if e.sampleT != 0 && rand.Uint64() >= e.sampleT {
-		e.dropSampled.Add(1)
-		return nil
 	}
 	var sec int64
 	var nsec uint32

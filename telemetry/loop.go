@@ -14,8 +14,12 @@ func (e *Emitter) loop() {
 	defer close(e.loopDone)
 	t := time.NewTicker(e.set.flushInterval)
 	defer t.Stop()
+	adj := time.NewTicker(sampleAdjustEvery)
+	defer adj.Stop()
 	for {
 		select {
+		case now := <-adj.C:
+			e.adjustSampling(now)
 		case <-t.C:
 			e.sealAll()
 			e.notif.run()
@@ -61,7 +65,8 @@ func (n *notifier) run() {
 		return
 	}
 	var reports []DropReport
-	cur := [4]uint64{e.dropInvalid.Load(), e.dropSampled.Load(), e.dropClosed.Load(), e.dropFull.Load()}
+	_, sampled := e.samp.totals()
+	cur := [4]uint64{e.dropInvalid.Load(), sampled, e.dropClosed.Load(), e.dropFull.Load()}
 	names := [4]string{ReasonInvalid, ReasonSampled, ReasonClosed, ReasonQueueFull}
 	e.mu.Lock()
 	for i := range cur {

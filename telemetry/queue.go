@@ -9,16 +9,18 @@ type batch struct {
 	n     int    // events in rec
 	bytes int64  // bytes accounted in Emitter.queued
 	seq   uint64 // order of sealing, 0 while open
+	paced bool   // in flight, its first attempt already waited on the budget
 	// Track writes rec, n and bytes of a shard's open batch on every call:
 	// padding to 128 bytes (an allocator size class) keeps two batches off
 	// a shared cache line.
-	_ [72]byte
+	_ [64]byte
 }
 
 func (b *batch) reset() {
 	b.next = nil
 	b.rec = b.rec[:0]
 	b.n, b.bytes, b.seq = 0, 0, 0
+	b.paced = false
 }
 
 // queue holds sealed batches in FIFO order, the batches being sent, the

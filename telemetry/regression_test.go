@@ -175,20 +175,25 @@ func TestDropOldestDoesNotEvictForNothing(t *testing.T) {
 
 // After a 429 pause, requests reserved before it plus a full burst used to
 // exceed the per-minute limit. Simulated time, two senders with a backlog.
-func TestPacerTwoSendersAcrossPause(t *testing.T) {
+func TestBudgetTwoSendersAcrossPause(t *testing.T) {
 	for _, rpm := range []int{5, 10, 20, 60, 500} {
 		for _, ra := range []time.Duration{5 * time.Second, 30 * time.Second} {
-			var p pacer
-			p.init(rpm)
+			b := NewLocalBudget(rpm)
 			t0 := time.Unix(1e9, 0)
-			p.last = t0
-			var at [2]time.Time // when each sender's next request goes out
+			b.lim.SetBurstAt(t0, b.burst) // the bucket starts full at t0
+			var at [2]time.Time           // when each sender's next request goes out
 			next := func(i int, now time.Time) {
-				a := now.Add(p.reserve(now))
-				if pu := p.paused(a); !pu.IsZero() {
-					a = pu
+				for {
+					d, token := b.reserve(now)
+					now = now.Add(d)
+					if token {
+						break
+					}
 				}
-				at[i] = a
+				if pu := b.paused(now); !pu.IsZero() {
+					now = pu
+				}
+				at[i] = now
 			}
 			next(0, t0)
 			next(1, t0)
@@ -203,14 +208,14 @@ func TestPacerTwoSendersAcrossPause(t *testing.T) {
 				if now.Sub(t0) > 10*time.Minute {
 					break
 				}
-				if pu := p.paused(now); !pu.IsZero() {
-					at[i] = pu
+				if pu := b.paused(now); !pu.IsZero() {
+					next(i, pu)
 					continue
 				}
 				sent = append(sent, now)
 				if !paused && now.Sub(t0) > 3*time.Minute {
 					paused = true
-					p.pause(now.Add(ra))
+					b.observeAt(now, ra)
 				}
 				next(i, now)
 			}

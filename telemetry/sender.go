@@ -49,25 +49,28 @@ func (e *Emitter) sender() {
 	}
 }
 
-// next waits for a sealed batch and moves it in flight. It returns nil when
-// the emitter is draining and the queue is empty, or aborted.
+// next waits for a sealed batch, waits for the budget to allow a request,
+// and moves the batch in flight, topped up to a full batch from the ones
+// queued behind it. It returns nil when the emitter is draining and the
+// queue is empty, or aborted.
+//
+// One sender at a time waits on the budget, and only once a batch is
+// waiting, so a request the budget grants is never left unused (with a
+// shared budget it would be lost to the whole organisation), and the batch
+// is taken when the request can go, as full as the queue allows then.
 func (e *Emitter) next() *batch {
 	for {
 		if e.sendCtx.Err() != nil {
 			return nil // Close's deadline passed: Close drops what is queued
 		}
 		e.mu.Lock()
-		b := e.q.take()
-		more := e.q.head != nil
+		waiting := e.q.head != nil
 		e.mu.Unlock()
-		if b != nil {
-			if more { // let the other sender help
-				select {
-				case e.kick <- struct{}{}:
-				default:
-				}
+		if waiting {
+			if b := e.takePaced(); b != nil {
+				return b
 			}
-			return b
+			continue
 		}
 		select {
 		case <-e.kick:
@@ -82,6 +85,44 @@ func (e *Emitter) next() *batch {
 			return nil
 		}
 	}
+}
+
+// takePaced waits for the budget and takes a batch, or returns nil when
+// the queue emptied meanwhile or the emitter was aborted.
+func (e *Emitter) takePaced() *batch {
+	e.paceMu.Lock()
+	defer e.paceMu.Unlock()
+	e.mu.Lock()
+	waiting := e.q.head != nil
+	e.mu.Unlock()
+	if !waiting { // the other sender took it while we queued for paceMu
+		return nil
+	}
+	if e.budget.Wait(e.sendCtx) != nil {
+		return nil
+	}
+	e.mu.Lock()
+	short := e.q.queuedEvents < uint64(e.set.batchSize)
+	e.mu.Unlock()
+	if short {
+		// the request may go: fill it with what the shards hold too
+		e.sealAll()
+	}
+	e.mu.Lock()
+	b := e.q.takeFull(e.set.batchSize)
+	more := e.q.head != nil
+	e.mu.Unlock()
+	if b == nil {
+		return nil
+	}
+	b.paced = true
+	if more { // let the other sender help
+		select {
+		case e.kick <- struct{}{}:
+		default:
+		}
+	}
+	return b
 }
 
 // outcome of one batch.
@@ -131,14 +172,17 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 	policy := retry.Policy{MinWait: e.set.retryWaitMin, MaxWait: e.set.retryWaitMax, RetryAfterCap: e.set.retryAfterCap}
 	start := time.Now()
 	for attempt := 0; ; attempt++ {
-		if err := e.pacer.wait(e.sendCtx); err != nil {
-			return outcome{reason: ReasonShutdown, err: ErrClosed}
+		if attempt > 0 || !b.paced { // next paced the first attempt
+			if err := e.budget.Wait(e.sendCtx); err != nil {
+				return outcome{reason: ReasonShutdown, err: ErrClosed}
+			}
 		}
 		ctx, cancel := context.WithTimeout(e.sendCtx, e.set.requestTimeout)
 		accepted, err := e.send(ctx, body, sig)
 		cancel()
 		if err == nil {
 			e.onAccepted()
+			e.budget.Observe(false, 0)
 			if accepted > b.n { // an answer about some other request?
 				return outcome{accepted: b.n, unconfirmed: true,
 					err: fmt.Errorf("telemetry: ingest: the server said it accepted %d of %d events", accepted, b.n)}
@@ -165,7 +209,7 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 					retryAfter = policy.Delay(attempt, 0)
 				}
 				retryAfter = min(retryAfter, e.set.retryAfterCap)
-				e.pacer.pause(time.Now().Add(retryAfter))
+				e.budget.Observe(true, retryAfter) // pauses every sender
 			case apiErr.StatusCode >= 500, apiErr.StatusCode == http.StatusRequestTimeout:
 			case isKeyRejection(apiErr):
 				reason := rejectedReason(apiErr)
@@ -191,7 +235,7 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 			slog.Int("events", b.n), slog.Int("attempt", attempt+1),
 			slog.Duration("wait", delay), slog.String("error", err.Error()))
 		if apiErr == nil || apiErr.StatusCode != http.StatusTooManyRequests {
-			// a 429 already paused the pacer for every sender
+			// a 429 already paused the budget for every sender
 			if retry.Sleep(e.sendCtx, delay) != nil {
 				return outcome{reason: ReasonShutdown, err: err}
 			}

@@ -30,6 +30,14 @@ type Stats struct {
 	InFlight       int    // batches being sent or waiting to be retried
 	InFlightEvents uint64 // events in those batches
 
+	// KeptFraction is the share of the events offered to the sampler that
+	// it kept, since New (1 when nothing was sampled out). The current
+	// rate of each agent is Emitter.SampleRate(agentID).
+	KeptFraction float64
+	// Budget is the state of the Budget pacing the requests: granted rate,
+	// 429s seen, and whether a shared budget fell back to the local one.
+	Budget BudgetState
+
 	Batches        uint64    // requests the server accepted (2xx)
 	Retries        uint64    // retries after a 429, a 5xx or a network error
 	PausedUntil    time.Time // end of a 429 pause in progress, zero if none
@@ -81,7 +89,8 @@ func (e *Emitter) Stats() Stats {
 		open += uint64(e.shards[i].open.n)
 		credit += e.shards[i].credit
 	}
-	invalid, sampled, closed, full := e.dropInvalid.Load(), e.dropSampled.Load(), e.dropClosed.Load(), e.dropFull.Load()
+	seen, sampled := e.samp.totals()
+	invalid, closed, full := e.dropInvalid.Load(), e.dropClosed.Load(), e.dropFull.Load()
 	st.DroppedByReason = make(map[string]uint64, len(e.q.dropped)+4)
 	for k, v := range e.q.dropped {
 		st.DroppedByReason[k] = v
@@ -109,7 +118,12 @@ func (e *Emitter) Stats() Stats {
 	st.Tracked = accepted + invalid + sampled + closed + full
 	st.Dropped = queueDrops + invalid + sampled + closed + full
 	st.Pending = st.QueuedEvents + st.InFlightEvents
-	st.PausedUntil = e.pacer.paused(time.Now())
+	st.Budget = e.budget.State()
+	st.PausedUntil = st.Budget.PausedUntil
+	st.KeptFraction = 1
+	if seen > 0 {
+		st.KeptFraction = 1 - float64(sampled)/float64(seen)
+	}
 	st.CallbackPanics = e.notif.panics.Load()
 	return st
 }

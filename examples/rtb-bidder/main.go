@@ -4,31 +4,44 @@
 // prints the latency of Track (p50/p99/p99.9/max, overall and during the
 // outage) and the emitter's stats. The bid path never waits on telemetry.
 //
-// With no configuration it starts an embedded pectatest server (with its
-// ingest limit raised to -rpm) and simulates the outage on it. With
-// PECTA_API_KEY (and optionally PECTA_SECRET_KEY, PECTA_BASE_URL) it sends
-// to that server and skips the outage.
+// With no configuration it starts an embedded pectatest server with the
+// documented ingest limit (500 requests per minute, or -rpm) and simulates
+// the outage on it. With PECTA_API_KEY (and optionally PECTA_SECRET_KEY,
+// PECTA_BASE_URL) it sends to that server and skips the outage.
 //
-//	go run ./examples/rtb-bidder -qps 5000 -duration 4s
+// 5000 bids per second is six times what the organisation's budget carries
+// (about 833 events per second): the emitter's adaptive sampler keeps, per
+// agent, what the budget can deliver, and the program prints what was
+// offered, kept and delivered, each agent's sample rate, and how old the
+// events were when the server received them.
+//
+//	go run ./examples/rtb-bidder -qps 5000 -duration 4s -agents 8
+//	go run ./examples/rtb-bidder -redis localhost:6379   # share the budget through Redis
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"hash/fnv"
 	"os"
 	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/pecta-ai/pecta-go/internal/demo"
+	"github.com/pecta-ai/pecta-go/internal/redistest"
 	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 	"github.com/pecta-ai/pecta-go/telemetry"
+	"github.com/pecta-ai/pecta-go/telemetry/redisbudget"
 )
 
 func main() {
@@ -45,6 +58,8 @@ type options struct {
 	tmax     time.Duration
 	rpm      int
 	sample   float64
+	redis    string
+	agents   int
 }
 
 func run() error {
@@ -53,20 +68,16 @@ func run() error {
 	flag.IntVar(&o.workers, "workers", 4, "bidding goroutines")
 	flag.DurationVar(&o.duration, "duration", 4*time.Second, "length of the run")
 	flag.DurationVar(&o.tmax, "tmax", 20*time.Millisecond, "bid deadline (OpenRTB tmax)")
-	flag.IntVar(&o.rpm, "rpm", 0, "ingest requests per minute (default: 6000 embedded, 500 against a real server)")
-	flag.Float64Var(&o.sample, "sample", 0, "telemetry.Config.SampleRate (0 = keep all)")
+	flag.IntVar(&o.rpm, "rpm", telemetry.DefaultRequestsPerMinute, "ingest requests per minute: the embedded server's limit and the emitter's budget")
+	flag.Float64Var(&o.sample, "sample", 0, "telemetry.Config.SampleRate: a fixed rate (0 = adaptive sampling, the default)")
+	flag.StringVar(&o.redis, "redis", "", `share the ingest budget through Redis at this address ("local": start a redis-server)`)
+	flag.IntVar(&o.agents, "agents", 4, "agent IDs the bids are spread over (agent k gets a share proportional to 1/(k+1))")
 	flag.Parse()
-	if o.qps <= 0 || o.workers <= 0 || o.duration <= 0 {
-		return errors.New("-qps, -workers and -duration must be positive")
+	if o.qps <= 0 || o.workers <= 0 || o.duration <= 0 || o.rpm <= 0 || o.agents <= 0 {
+		return errors.New("-qps, -workers, -duration, -rpm and -agents must be positive")
 	}
 
 	embedded := os.Getenv("PECTA_API_KEY") == ""
-	if o.rpm == 0 {
-		o.rpm = telemetry.DefaultRequestsPerMinute
-		if embedded {
-			o.rpm = 6000 // the embedded server lets a demo run above the real ingest limit
-		}
-	}
 	env := demo.Setup(os.Stdout, pectatest.WithRateLimits(o.rpm, pectatest.DefaultOtherPerMinute))
 	defer env.Close()
 	srv := env.Server // nil against a real server
@@ -83,6 +94,25 @@ func run() error {
 		SampleRate:     o.sample,
 	}
 	cfg.RequestsPerMinute = o.rpm
+	if o.redis != "" {
+		if o.redis == "local" {
+			rs, err := redistest.Start()
+			if err != nil {
+				return err
+			}
+			defer rs.Stop()
+			o.redis = rs.Addr
+			fmt.Printf("started redis-server at %s\n", rs.Addr)
+		}
+		rdb := redis.NewClient(&redis.Options{Addr: o.redis, ContextTimeoutEnabled: true, DialTimeout: 250 * time.Millisecond})
+		defer rdb.Close()
+		b, err := redisbudget.New(redisbudget.Config{Client: rdb, RequestsPerMinute: o.rpm})
+		if err != nil {
+			return err
+		}
+		cfg.Budget = b
+		fmt.Printf("ingest budget shared through redis at %s\n", o.redis)
+	}
 	em, err := telemetry.New(cfg)
 	if err != nil {
 		return err
@@ -140,12 +170,26 @@ func run() error {
 		printLatency("  during outage", during)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	rates := make([]float64, o.agents)
+	for k := range rates {
+		rates[k] = em.SampleRate(agentName(k))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // README's Close deadline
 	defer cancel()
 	closeStart := time.Now()
 	closeErr := em.Close(ctx)
 	st := em.Stats()
 	fmt.Printf("\nClose took %v\nstats: %v\n", time.Since(closeStart).Round(time.Millisecond), st)
+	sampled := st.DroppedByReason[telemetry.ReasonSampled]
+	fmt.Printf("offered %d, kept %d (%.2f%%; budget %s at %.2f requests/s, %d answered 429), delivered %d\n",
+		st.Tracked, st.Tracked-sampled, 100*st.KeptFraction, st.Budget.Name, st.Budget.Rate, st.Budget.Limited, st.Sent)
+	fmt.Println("sample rate per agent at the end (divide delivered counts by it to estimate offered):")
+	for k, r := range rates {
+		fmt.Printf("  %-10s %8.4f\n", agentName(k), r)
+	}
+	if srv != nil {
+		printAge(srv)
+	}
 	if st.Tracked != st.Sent+st.Dropped+st.Pending {
 		return errors.New("accounting invariant broken")
 	}
@@ -193,9 +237,16 @@ func bidder(id int, o options, em *telemetry.Emitter, outage *atomic.Bool, start
 	r.lat = make([]time.Duration, 0, expected)
 	r.outageLat = make([]time.Duration, 0, expected/2)
 	ev := &pecta.Event{
-		AgentID: "bidder-" + strconv.Itoa(id),
-		Tool:    "bid",
-		Gates:   make([]pecta.GateResult, 3),
+		Tool:  "bid",
+		Gates: make([]pecta.GateResult, 3),
+	}
+	names := make([]string, o.agents)
+	cum := make([]float64, o.agents) // agent k's share is proportional to 1/(k+1)
+	var total float64
+	for k := range names {
+		names[k] = agentName(k)
+		total += 1 / float64(k+1)
+		cum[k] = total
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -207,6 +258,8 @@ func bidder(id int, o options, em *telemetry.Emitter, outage *atomic.Bool, start
 		}
 		bidStart := time.Now()
 		price, passed := bid(id, seq)
+		x := float64(uint32(price*1e6)*2654435761%1000000) / 1e6 * total
+		ev.AgentID = names[min(sort.SearchFloat64s(cum, x), len(names)-1)]
 		// ev.Passed is left false: with gates, the outcome is derived from them
 		ev.Gates[0] = pecta.GateResult{Name: "budget", Passed: true, LatencyMS: 0.01}
 		ev.Gates[1] = pecta.GateResult{Name: "brand_safety", Passed: passed, LatencyMS: 0.05}
@@ -248,4 +301,29 @@ func printLatency(label string, d []time.Duration) {
 	slices.Sort(d)
 	q := func(p float64) time.Duration { return d[min(len(d)-1, int(p*float64(len(d))))] }
 	fmt.Printf("%s: n=%-7d p50=%-8v p99=%-8v p99.9=%-8v max=%v\n", label, len(d), q(0.50), q(0.99), q(0.999), d[len(d)-1])
+}
+
+func agentName(k int) string { return "bidder-" + strconv.Itoa(k) }
+
+// printAge prints how old events were when the server received them (its
+// arrival time minus the event's timestamp), from the requests it recorded.
+func printAge(srv *pectatest.Server) {
+	var ages []time.Duration
+	for _, r := range srv.Requests() {
+		if r.Path != "/v1/ingest" || r.Status/100 != 2 {
+			continue
+		}
+		var body struct {
+			Events []struct {
+				Timestamp time.Time `json:"timestamp"`
+			} `json:"events"`
+		}
+		if json.Unmarshal(r.Body, &body) != nil {
+			continue
+		}
+		for _, ev := range body.Events {
+			ages = append(ages, r.Received.Sub(ev.Timestamp))
+		}
+	}
+	printLatency("data age at the server", ages)
 }

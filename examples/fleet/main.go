@@ -1,0 +1,85 @@
+// Command fleet runs -procs bidder processes (this program, re-executed),
+// each offering -qps telemetry events per second over -agents agent IDs for
+// -duration, against one ingest budget: an embedded pectatest server with
+// the documented limits (500 requests per rolling minute), or the server in
+// PECTA_API_KEY, PECTA_SECRET_KEY and PECTA_BASE_URL when set. Without
+// -redis every process paces itself and adapts to the 429s (AIMD); with
+// -redis ADDR they share the budget through that Redis ("-redis local"
+// starts a redis-server for the run). It prints the fleet totals and exits
+// non-zero if an event is unaccounted for.
+//
+//	go run ./examples/fleet                                  # 4 processes, 20 s
+//	go run ./examples/fleet -procs 4 -qps 20000 -duration 2m -redis local
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/pecta-ai/pecta-go/internal/demo"
+	"github.com/pecta-ai/pecta-go/internal/fleet"
+	"github.com/pecta-ai/pecta-go/internal/redistest"
+	"github.com/pecta-ai/pecta-go/pecta/pectatest"
+)
+
+func main() {
+	if fleet.ChildMain() {
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "fleet:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	o := fleet.Options{}
+	flag.IntVar(&o.Procs, "procs", 4, "bidder processes")
+	flag.IntVar(&o.QPS, "qps", 20000, "events offered per second by each process")
+	flag.DurationVar(&o.Duration, "duration", 20*time.Second, "how long each process offers events")
+	flag.IntVar(&o.Agents, "agents", 8, "agent IDs the events are spread over (Zipf: agent k offers 1/(k+1))")
+	flag.StringVar(&o.RedisAddr, "redis", "", `share the budget through Redis at this address ("local": start a redis-server)`)
+	flag.Parse()
+	if o.Procs <= 0 || o.QPS <= 0 || o.Duration <= 0 || o.Agents <= 0 {
+		return errors.New("-procs, -qps, -duration and -agents must be positive")
+	}
+	if o.RedisAddr == "local" {
+		rs, err := redistest.Start()
+		if err != nil {
+			return err
+		}
+		defer rs.Stop()
+		o.RedisAddr = rs.Addr
+		fmt.Printf("started redis-server at %s\n", rs.Addr)
+	}
+	env := demo.Setup(os.Stdout, pectatest.WithRateLimits(pectatest.DefaultIngestPerMinute, pectatest.DefaultOtherPerMinute))
+	defer env.Close()
+	if env.Embedded() {
+		fmt.Printf("embedded server ingest limit: %d requests per rolling minute (the documented limit)\n", pectatest.DefaultIngestPerMinute)
+	}
+	o.BaseURL, o.PK, o.SK = env.BaseURL, env.PublishableKey, env.SecretKey
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("running %d processes for %v (each closes its emitter with a %v deadline)...\n", o.Procs, o.Duration, fleet.CloseTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), o.Duration+2*fleet.CloseTimeout+30*time.Second)
+	defer cancel()
+	results, err := fleet.Run(ctx, o, func(ctx context.Context) *exec.Cmd { return exec.CommandContext(ctx, self) })
+	rep := fleet.NewReport(o, results, env.Server)
+	rep.Print(os.Stdout)
+	if err != nil {
+		return err
+	}
+	if err := rep.Unaccounted(); err != nil {
+		return fmt.Errorf("events unaccounted for: %w", err)
+	}
+	fmt.Println("ok: every event accounted for")
+	return nil
+}

@@ -1,0 +1,295 @@
+package telemetry
+
+import (
+	"context"
+	"hash/maphash"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
+)
+
+// Adaptive sampling keeps the events an emitter accepts within what its
+// Budget can deliver, and decides in Track, before an event is validated or
+// encoded, so a sampled-out event costs a hash, a random number and one
+// atomic add.
+//
+// It is stratified by AgentID. Track hashes the ID into a fixed table of
+// sampleSlots slots (agents whose hashes collide share a slot, and so a
+// rate); each slot has an offered counter, striped sampleStripes ways so
+// that two cores tracking the same agent rarely touch the same cache line,
+// and a keep threshold. Every sampleAdjustEvery the loop goroutine reads the
+// counters, smooths each slot's offered rate with an exponential moving
+// average (as Honeycomb's dynsampler-go EMAThroughput does for its keys),
+// asks the Budget what request rate it may count on, and shares the event
+// rate that buys among the slots by max-min fairness (water filling): a
+// slot offering less than the fair level keeps every event, heavier slots
+// keep level/offered of theirs. Within a slot every event is kept with the
+// same probability, chosen independently of its content and timing, so
+// pass rates and latencies computed from what the server receives are
+// unbiased estimates of the agent's; the counts scale back up by dividing
+// by Emitter.SampleRate(agentID).
+const (
+	sampleSlots   = 1024
+	sampleStripes = 8
+	sampleShift   = 3 // log2(sampleStripes): the random bits that pick a stripe
+	// sampleAdjustEvery is short so that a burst, or the first events of a
+	// new emitter (kept whole until measured), cost at most a tenth of a
+	// second of traffic.
+	sampleAdjustEvery = 100 * time.Millisecond
+	// sampleTau is the time constant of the moving average of each slot's
+	// offered rate; a rise above the average is taken at once (fast attack,
+	// slow decay) so a burst cannot overrun the budget for long.
+	sampleTau = 2 * time.Second
+	// sampleBoost keeps a little more than the budget carries, so that a
+	// backlog of sampleBacklog to 1.6 s of sending stands and every request
+	// leaves full; the backlog term holds it there.
+	sampleBoost = 1.2
+	// sampleFloor is the least share of the granted event rate the sampler
+	// keeps while it drains a backlog, so that light agents are not cut
+	// off entirely.
+	sampleFloor = 0.1
+	// sampleBacklog is how much sending time the queue may hold before the
+	// sampler keeps less than the budget to drain it within sampleDrain.
+	sampleBacklog = time.Second
+	sampleDrain   = 3 * time.Second
+)
+
+// sampleCounter is one stripe's counters of one slot.
+type sampleCounter struct {
+	seen atomic.Uint64 // events offered to the sampler
+	out  atomic.Uint64 // events it sampled out
+}
+
+// sampler is the per-agent sampling state. Track reads thr and adds to the
+// counters; only the loop goroutine (adjust) writes thr.
+type sampler struct {
+	mode   samplingMode
+	seed   maphash.Seed
+	thr    [sampleSlots]atomic.Uint64 // keep when rand>>sampleShift < thr>>sampleShift; math.MaxUint64 keeps all
+	counts [sampleStripes][sampleSlots]sampleCounter
+
+	// owned by adjust (the loop goroutine)
+	last     [sampleSlots]uint64 // seen at the previous adjustment
+	ema      [sampleSlots]float64
+	lastAt   time.Time
+	active   []int // slots with traffic, reused
+	grant    atomic.Uint64
+	demand   atomic.Uint64
+	keptRate atomic.Uint64 // float64 bits: events/s the last adjustment aimed to keep
+
+	mu sync.Mutex // serialises adjust with tests calling it directly
+}
+
+type samplingMode uint8
+
+const (
+	samplingOff      samplingMode = iota // keep every event
+	samplingFixed                        // Config.SampleRate
+	samplingAdaptive                     // the default
+)
+
+func (s *sampler) init(mode samplingMode, fixed float64) {
+	s.mode = mode
+	s.seed = maphash.MakeSeed()
+	thr := uint64(math.MaxUint64)
+	if mode == samplingFixed {
+		thr = rateThr(fixed)
+	}
+	for i := range s.thr {
+		s.thr[i].Store(thr)
+	}
+	s.lastAt = time.Now()
+}
+
+func (s *sampler) slot(agentID string) uint32 {
+	return uint32(maphash.String(s.seed, agentID)) & (sampleSlots - 1)
+}
+
+// keep decides whether Track keeps an event of agentID, and counts it.
+func (s *sampler) keep(agentID string) bool {
+	i := s.slot(agentID)
+	r := rand.Uint64()
+	c := &s.counts[r&(sampleStripes-1)][i]
+	c.seen.Add(1)
+	if t := s.thr[i].Load(); t == math.MaxUint64 || r>>sampleShift < t>>sampleShift {
+		return true
+	}
+	c.out.Add(1)
+	return false
+}
+
+// rate returns the fraction of agentID's events kept now.
+func (s *sampler) rate(agentID string) float64 {
+	return thrRate(s.thr[s.slot(agentID)].Load())
+}
+
+func thrRate(thr uint64) float64 {
+	if thr == math.MaxUint64 {
+		return 1
+	}
+	return float64(thr>>sampleShift) / float64(math.MaxUint64>>sampleShift)
+}
+
+func rateThr(r float64) uint64 {
+	switch {
+	case r >= 1:
+		return math.MaxUint64
+	case r <= 0:
+		return 0
+	}
+	return uint64(r*float64(math.MaxUint64>>sampleShift)) << sampleShift
+}
+
+// setThr stores a threshold only when it changes: a store invalidates the
+// cache line every Track reads.
+func (s *sampler) setThr(i int, v uint64) {
+	if s.thr[i].Load() != v {
+		s.thr[i].Store(v)
+	}
+}
+
+// totals returns the events offered to the sampler and sampled out, ever.
+func (s *sampler) totals() (seen, out uint64) {
+	for k := range s.counts {
+		for i := range s.counts[k] {
+			c := &s.counts[k][i]
+			seen += c.seen.Load()
+			out += c.out.Load()
+		}
+	}
+	return seen, out
+}
+
+// adjust recomputes the keep thresholds from the traffic since the last
+// call. grant is called with the request rate needed to send everything
+// offered and returns the request rate the budget grants; backlog is the
+// number of events waiting to be sent.
+func (s *sampler) adjust(now time.Time, batchSize int, backlog uint64, grant func(demand float64) float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dt := now.Sub(s.lastAt).Seconds()
+	if dt <= 0 {
+		return
+	}
+	s.lastAt = now
+	alpha := 1 - math.Exp(-dt/sampleTau.Seconds())
+	s.active = s.active[:0]
+	var offered float64
+	for i := range s.last {
+		var seen uint64
+		for k := range s.counts {
+			seen += s.counts[k][i].seen.Load()
+		}
+		r := float64(seen-s.last[i]) / dt
+		s.last[i] = seen
+		if r > s.ema[i] {
+			s.ema[i] = r
+		} else {
+			s.ema[i] = alpha*r + (1-alpha)*s.ema[i]
+		}
+		if s.ema[i] < 1e-3 {
+			// no traffic: a newcomer is light until measured
+			s.ema[i] = 0
+			if s.mode == samplingAdaptive {
+				s.setThr(i, math.MaxUint64)
+			}
+			continue
+		}
+		offered += s.ema[i]
+		s.active = append(s.active, i)
+	}
+	demand := offered / float64(batchSize)
+	s.demand.Store(math.Float64bits(demand))
+	g := grant(demand)
+	s.grant.Store(math.Float64bits(g))
+	if s.mode != samplingAdaptive {
+		return
+	}
+	// events per second the budget can carry, less what drains the backlog
+	capacity := g * float64(batchSize)
+	target := capacity * sampleBoost
+	if allowed := capacity * sampleBacklog.Seconds(); float64(backlog) > allowed {
+		target -= (float64(backlog) - allowed) / sampleDrain.Seconds()
+	}
+	target = max(target, capacity*sampleFloor)
+	s.keptRate.Store(math.Float64bits(min(target, offered)))
+	if target >= offered {
+		for _, i := range s.active {
+			s.setThr(i, math.MaxUint64)
+		}
+		return
+	}
+	// water filling: the level L with sum(min(ema, L)) == target
+	slices.SortFunc(s.active, func(a, b int) int {
+		switch {
+		case s.ema[a] < s.ema[b]:
+			return -1
+		case s.ema[a] > s.ema[b]:
+			return 1
+		}
+		return 0
+	})
+	left, level := target, 0.0
+	for k, i := range s.active {
+		n := float64(len(s.active) - k)
+		if s.ema[i]*n >= left {
+			level = left / n
+			break
+		}
+		left -= s.ema[i]
+		level = s.ema[i]
+	}
+	for _, i := range s.active {
+		if s.ema[i] <= level {
+			s.setThr(i, math.MaxUint64)
+		} else {
+			s.setThr(i, rateThr(level/s.ema[i]))
+		}
+	}
+}
+
+// keep decides whether Track keeps ev; it counts what it samples out.
+func (e *Emitter) keep(ev *pecta.Event) bool {
+	return e.samp.mode == samplingOff || e.samp.keep(ev.AgentID)
+}
+
+// SampleRate returns the fraction of agentID's events the emitter keeps
+// now: 1 when nothing is sampled, Config.SampleRate when it is fixed, and
+// the adaptive sampler's current rate for the agent otherwise (agents whose
+// IDs hash alike share a rate). Divide counts computed from delivered
+// events by it to estimate what the agent offered.
+func (e *Emitter) SampleRate(agentID string) float64 {
+	if e.samp.mode == samplingOff {
+		return 1
+	}
+	return e.samp.rate(agentID)
+}
+
+// adjustSampling runs every sampleAdjustEvery on the loop goroutine.
+func (e *Emitter) adjustSampling(now time.Time) {
+	// everything kept and not yet delivered or dropped, open shard
+	// batches included, without taking the shard locks
+	seen, out := e.samp.totals()
+	refused := e.dropInvalid.Load() + e.dropClosed.Load() + e.dropFull.Load()
+	e.mu.Lock()
+	done := e.q.sent + e.q.dropTotal
+	e.mu.Unlock()
+	var backlog uint64
+	if kept := seen - out; kept > refused+done {
+		backlog = kept - refused - done
+	}
+	e.samp.adjust(now, e.set.batchSize, backlog, func(demand float64) float64 {
+		ctx, cancel := context.WithTimeout(e.sendCtx, budgetGrantTimeout)
+		defer cancel()
+		return e.budget.Grant(ctx, demand)
+	})
+}
+
+// budgetGrantTimeout bounds a Budget's Grant, so that a slow shared store
+// cannot hold up the loop (which also seals batches).
+const budgetGrantTimeout = 250 * time.Millisecond
