@@ -1,6 +1,9 @@
 package telemetry
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"time"
+)
 
 // Full batches. When the budget binds, requests are the scarce resource:
 // every request that can carry BatchSize events must. Shards seal their
@@ -68,4 +71,13 @@ func recordLen(rec []byte) int {
 		str()    // reason
 	}
 	return off
+}
+
+// refusing reports whether the gate would drop a batch unsent at now (the
+// key is refused and no probe is due), without starting a probe: the
+// sender then takes the batch without asking the budget for a request.
+func (g *keyGate) refusing(now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failing && (g.probing || now.Before(g.nextProbe))
 }

@@ -98,7 +98,9 @@ func (e *Emitter) takePaced() *batch {
 	if !waiting { // the other sender took it while we queued for paceMu
 		return nil
 	}
-	if e.budget.Wait(e.sendCtx) != nil {
+	// a batch the key gate will drop unsent needs no request
+	paced := !e.life.keys.refusing(time.Now())
+	if paced && e.budget.Wait(e.sendCtx) != nil {
 		return nil
 	}
 	e.mu.Lock()
@@ -115,7 +117,7 @@ func (e *Emitter) takePaced() *batch {
 	if b == nil {
 		return nil
 	}
-	b.paced = true
+	b.paced = paced
 	if more { // let the other sender help
 		select {
 		case e.kick <- struct{}{}:
