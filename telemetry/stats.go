@@ -54,9 +54,9 @@ type Stats struct {
 
 // String summarises the counters on one line.
 func (s Stats) String() string {
-	line := fmt.Sprintf("tracked=%d sent=%d unconfirmed=%d dropped=%d %v pending=%d queued=%d/%dB inflight=%d batches=%d retries=%d",
+	line := fmt.Sprintf("tracked=%d sent=%d unconfirmed=%d dropped=%d %v pending=%d queued=%d/%dB inflight=%d batches=%d retries=%d kept=%.4f budget=%s:%.2f/s",
 		s.Tracked, s.Sent, s.Unconfirmed, s.Dropped, s.DroppedByReason, s.Pending, s.QueuedEvents, s.QueuedBytes,
-		s.InFlight, s.Batches, s.Retries)
+		s.InFlight, s.Batches, s.Retries, s.KeptFraction, s.Budget.Name, s.Budget.Rate)
 	if s.SpooledEvents > 0 || s.Replayed > 0 || s.SpoolError != nil { // spool.go
 		line += fmt.Sprintf(" spooled=%d/%dB replayed=%d", s.SpooledEvents, s.SpooledBytes, s.Replayed)
 		if s.SpoolError != nil {
