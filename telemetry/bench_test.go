@@ -141,3 +141,30 @@ func BenchmarkTrackHotPathNoSampling(b *testing.B) {
 func BenchmarkTrackHotPathNoSamplingParallel(b *testing.B) {
 	trackParallel(b, fakeEmitter(b, Config{RequestsPerMinute: -1, DisableAdaptiveSampling: true}, nil))
 }
+
+// The sampling decision alone, for an agent whose events are all kept:
+// what adaptive sampling adds to the kept path.
+func BenchmarkSamplerKeep(b *testing.B) {
+	var s sampler
+	s.init(samplingAdaptive, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !s.keep("bench-agent") {
+			b.Fatal("sampled out")
+		}
+	}
+}
+
+func BenchmarkSamplerKeepParallel(b *testing.B) {
+	var s sampler
+	s.init(samplingAdaptive, 1)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if !s.keep("bench-agent") {
+				b.Error("sampled out")
+				return
+			}
+		}
+	})
+}
