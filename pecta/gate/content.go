@@ -1,0 +1,138 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// DefaultRefusals are the refusal phrases the content gate looks for, in
+// lower case. An apostrophe also matches the typographic one (’).
+var DefaultRefusals = []string{
+	"i can't help",
+	"i cannot help",
+	"i can't assist",
+	"i cannot assist",
+	"i'm unable to help",
+	"i am unable to help",
+	"i'm sorry, but i can't",
+	"i'm sorry, but i cannot",
+	"i won't be able to help",
+	"as an ai language model",
+	"as an ai model",
+	"i'm just an ai",
+	"i am just an ai",
+	"i'm only an ai",
+}
+
+// ContentOptions configure the content gate. Both checks are on by
+// default; the Disable fields turn one off.
+type ContentOptions struct {
+	Name           string   // default "content"
+	DisableEmpty   bool     // empty output
+	DisableRefusal bool     // refusal phrases
+	ExtraRefusals  []string // phrases added to DefaultRefusals (matched ignoring ASCII case)
+}
+
+// Content returns a gate that fails on:
+//
+//   - empty output, reason "empty output": nil, a string that is empty or
+//     only whitespace, an empty slice or map, a nil pointer, or raw JSON
+//     that is null, "", [] or {}. 0, false and " x " are not empty.
+//   - a refusal, reason "refusal detected": a phrase of DefaultRefusals (or
+//     ExtraRefusals) in any string of the output, recursively, ignoring
+//     case, starting at a word boundary. "I can't help but ..." is not a
+//     refusal.
+//
+// It refuses an empty extra phrase.
+func Content(o ContentOptions) (Gate, error) {
+	if o.Name == "" {
+		o.Name = "content"
+	}
+	g := &contentGate{name: o.Name, empty: !o.DisableEmpty, refusal: !o.DisableRefusal}
+	for _, p := range append(DefaultRefusals[:len(DefaultRefusals):len(DefaultRefusals)], o.ExtraRefusals...) {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if p == "" {
+			return nil, errors.New("pecta/gate: content: empty refusal phrase")
+		}
+		g.c.phrases = append(g.c.phrases, p)
+		g.c.first[p[0]] = true
+	}
+	return g, nil
+}
+
+type contentGate struct {
+	name           string
+	empty, refusal bool
+	c              refusalChecker
+}
+
+func (g *contentGate) Name() string { return g.name }
+
+func (g *contentGate) Run(_ context.Context, ev *Evaluation) Outcome {
+	if g.empty && isEmpty(ev.Output) {
+		return Fail("empty output")
+	}
+	if g.refusal && walkStrings(ev.Output, &g.c) != 0 {
+		return Fail("refusal detected")
+	}
+	return Pass()
+}
+
+type refusalChecker struct {
+	phrases []string
+	first   [256]bool // first bytes of the phrases (lower case)
+}
+
+func lower(b byte) byte {
+	if b >= 'A' && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
+}
+
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+
+func (c *refusalChecker) check(s string) int {
+	for i := 0; i < len(s); i++ {
+		if !c.first[lower(s[i])] || (i > 0 && isLetter(s[i-1])) {
+			continue
+		}
+		for _, p := range c.phrases {
+			end := matchFold(s, i, p)
+			if end < 0 {
+				continue
+			}
+			if strings.HasSuffix(p, "help") && hasPrefixFold(s[end:], " but") {
+				continue // "I can't help but notice"
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// matchFold matches the lower-case phrase p at s[i], ignoring ASCII case;
+// an apostrophe in p also matches U+2019. It returns the end of the match
+// in s, or -1.
+func matchFold(s string, i int, p string) int {
+	j := i
+	for k := 0; k < len(p); k++ {
+		if j >= len(s) {
+			return -1
+		}
+		if p[k] == '\'' && strings.HasPrefix(s[j:], "\u2019") {
+			j += len("\u2019")
+			continue
+		}
+		if lower(s[j]) != p[k] {
+			return -1
+		}
+		j++
+	}
+	return j
+}
+
+func hasPrefixFold(s, p string) bool {
+	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+}

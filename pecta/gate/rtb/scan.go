@@ -1,0 +1,417 @@
+package rtb
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// scanner reads a JSON document in one pass: the fields the gates need are
+// decoded, everything else is validated and skipped without being decoded.
+// It never recurses deeper than maxNesting and never allocates, except to
+// build a *ParseError.
+type scanner struct {
+	d   []byte
+	i   int
+	buf *[]byte // unescaped strings; capacity len(d), so it never moves
+	doc string  // "request" or "response", for errors
+	err *ParseError
+}
+
+// maxNesting bounds the depth of arrays and objects the scanner skips.
+const maxNesting = 1000
+
+func (s *scanner) fail(field, msg string) bool {
+	if s.err == nil {
+		s.err = &ParseError{Doc: s.doc, Field: field, Msg: msg}
+	}
+	return false
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.d) {
+		switch s.d[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte, 0 at the end.
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.i < len(s.d) {
+		return s.d[s.i]
+	}
+	return 0
+}
+
+// literal consumes lit (null, true, false).
+func (s *scanner) literal(lit string) bool {
+	if len(s.d)-s.i >= len(lit) && string(s.d[s.i:s.i+len(lit)]) == lit {
+		s.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// null consumes a null if one is next.
+func (s *scanner) null() bool {
+	return s.peek() == 'n' && s.literal("null")
+}
+
+// rawString consumes a string and returns its body (without quotes) and
+// whether it has escapes. The body is validated: no control characters,
+// only valid escapes.
+func (s *scanner) rawString() (body []byte, esc, ok bool) {
+	if s.peek() != '"' {
+		return nil, false, false
+	}
+	s.i++
+	start := s.i
+	for s.i < len(s.d) {
+		c := s.d[s.i]
+		switch {
+		case c == '"':
+			body = s.d[start:s.i]
+			s.i++
+			return body, esc, true
+		case c == '\\':
+			esc = true
+			if s.i+1 >= len(s.d) {
+				return nil, false, false
+			}
+			switch s.d[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.d) {
+					return nil, false, false
+				}
+				for _, h := range s.d[s.i+2 : s.i+6] {
+					if unhex(h) < 0 {
+						return nil, false, false
+					}
+				}
+				s.i += 6
+			default:
+				return nil, false, false
+			}
+		case c < 0x20:
+			return nil, false, false
+		default:
+			s.i++
+		}
+	}
+	return nil, false, false
+}
+
+func unhex(c byte) rune {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0')
+	case c >= 'a' && c <= 'f':
+		return rune(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return rune(c-'A') + 10
+	}
+	return -1
+}
+
+// str consumes a string value and returns it: an alias of the document
+// when it has no escapes, else unescaped into the scanner's buffer.
+func (s *scanner) str() (string, bool) {
+	body, esc, ok := s.rawString()
+	if !ok {
+		return "", false
+	}
+	if !esc {
+		return unsafe.String(unsafe.SliceData(body), len(body)), true
+	}
+	b := *s.buf
+	start := len(b)
+	b = unescape(b, body)
+	*s.buf = b
+	out := b[start:]
+	return unsafe.String(unsafe.SliceData(out), len(out)), true
+}
+
+// unescape appends the unescaped body (already validated) to dst. The
+// result is never longer than body, so dst (with room for the whole
+// document) never grows. Invalid surrogates become U+FFFD, as in
+// encoding/json.
+func unescape(dst, body []byte) []byte {
+	for i := 0; i < len(body); {
+		c := body[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		switch body[i+1] {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r := hex4(body[i+2:])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
+				if i+6 <= len(body) && body[i] == '\\' && body[i+1] == 'u' {
+					r2 = hex4(body[i+2:])
+				}
+				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+					r = dec
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+			continue
+		default: // '"', '\\', '/'
+			dst = append(dst, body[i+1])
+		}
+		i += 2
+	}
+	return dst
+}
+
+func hex4(b []byte) rune {
+	return unhex(b[0])<<12 | unhex(b[1])<<8 | unhex(b[2])<<4 | unhex(b[3])
+}
+
+// number consumes a JSON number and returns its text.
+func (s *scanner) number() ([]byte, bool) {
+	s.ws()
+	start := s.i
+	d := s.d
+	i := s.i
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && d[i] >= '1' && d[i] <= '9':
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+	default:
+		return nil, false
+	}
+	if i < len(d) && d[i] == '.' {
+		i++
+		if i >= len(d) || d[i] < '0' || d[i] > '9' {
+			return nil, false
+		}
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		if i >= len(d) || d[i] < '0' || d[i] > '9' {
+			return nil, false
+		}
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+	}
+	s.i = i
+	return d[start:i], true
+}
+
+// float consumes a number value as a finite float64.
+func (s *scanner) float() (float64, bool) {
+	t, ok := s.number()
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(t), len(t)), 64)
+	if err != nil || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// skip consumes any value, validating it.
+func (s *scanner) skip(depth int) bool {
+	if depth > maxNesting {
+		return false
+	}
+	switch s.peek() {
+	case '"':
+		_, _, ok := s.rawString()
+		return ok
+	case '{':
+		s.i++
+		if s.peek() == '}' {
+			s.i++
+			return true
+		}
+		for {
+			if _, _, ok := s.rawString(); !ok {
+				return false
+			}
+			if s.peek() != ':' {
+				return false
+			}
+			s.i++
+			if !s.skip(depth + 1) {
+				return false
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case '}':
+				s.i++
+				return true
+			default:
+				return false
+			}
+		}
+	case '[':
+		s.i++
+		if s.peek() == ']' {
+			s.i++
+			return true
+		}
+		for {
+			if !s.skip(depth + 1) {
+				return false
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case ']':
+				s.i++
+				return true
+			default:
+				return false
+			}
+		}
+	case 't':
+		return s.literal("true")
+	case 'f':
+		return s.literal("false")
+	case 'n':
+		return s.literal("null")
+	case 0:
+		return false
+	}
+	_, ok := s.number()
+	return ok
+}
+
+// objectStart consumes '{' and reports whether the object is empty (and
+// consumed whole).
+func (s *scanner) objectStart() (empty, ok bool) {
+	if s.peek() != '{' {
+		return false, false
+	}
+	s.i++
+	if s.peek() == '}' {
+		s.i++
+		return true, true
+	}
+	return false, true
+}
+
+// key consumes a member name and its colon. A name with escapes is
+// unescaped into the buffer (each byte of the document is unescaped at
+// most once, so the buffer keeps room).
+func (s *scanner) key() ([]byte, bool) {
+	body, esc, ok := s.rawString()
+	if !ok || s.peek() != ':' {
+		return nil, false
+	}
+	s.i++
+	if esc {
+		b := *s.buf
+		start := len(b)
+		b = unescape(b, body)
+		*s.buf = b
+		return b[start:], true
+	}
+	return body, true
+}
+
+// next consumes the separator after a member or element: it returns more
+// (a ',' was read) or the end (close was read).
+func (s *scanner) next(close byte) (more, ok bool) {
+	switch s.peek() {
+	case ',':
+		s.i++
+		return true, true
+	case close:
+		s.i++
+		return false, true
+	}
+	return false, false
+}
+
+// arrayStart consumes '[' and reports whether the array is empty.
+func (s *scanner) arrayStart() (empty, ok bool) {
+	if s.peek() != '[' {
+		return false, false
+	}
+	s.i++
+	if s.peek() == ']' {
+		s.i++
+		return true, true
+	}
+	return false, true
+}
+
+// strings reads an array of strings (or null) into dst.
+func (s *scanner) strings(dst *[]string) (ok bool, typeErr bool) {
+	*dst = (*dst)[:0]
+	if s.null() {
+		return true, false
+	}
+	if s.peek() != '[' {
+		return false, true
+	}
+	empty, _ := s.arrayStart()
+	if empty {
+		return true, false
+	}
+	for {
+		if s.peek() != '"' {
+			return false, true
+		}
+		v, ok := s.str()
+		if !ok {
+			return false, false
+		}
+		*dst = append(*dst, v)
+		more, ok := s.next(']')
+		if !ok {
+			return false, false
+		}
+		if !more {
+			return true, false
+		}
+	}
+}
+
+// end checks that only whitespace follows the document.
+func (s *scanner) end() bool {
+	s.ws()
+	return s.i == len(s.d)
+}
