@@ -70,16 +70,16 @@ func TestFilesystemRM(t *testing.T) {
 		{"rm -r build", ""},
 		{"rm -f file.txt", ""},
 		{"rm file -v", ""},
-		{"rm -- -rf", ""},                   // "-rf" is a file name after --
-		{"rm -r x; ls -f", ""},              // the -f belongs to ls
-		{"rmdir -rf x", ""},                 // not rm
-		{"perform -rf", ""},                 // rm inside a word
-		{"the firm -rf", ""},                // rm inside a word
-		{"alarm -rf", ""},                   // rm inside a word
-		{"rm_rf is a function name", ""},    // no space after rm
-		{"use -rf carefully", ""},           // flags without rm
-		{"rm --recursive --verbose x", ""},  // no force
-		{"rm --force-all x", ""},            // not --force
+		{"rm -- -rf", ""},                    // "-rf" is a file name after --
+		{"rm -r x; ls -f", ""},               // the -f belongs to ls
+		{"rmdir -rf x", ""},                  // not rm
+		{"perform -rf", ""},                  // rm inside a word
+		{"the firm -rf", ""},                 // rm inside a word
+		{"alarm -rf", ""},                    // rm inside a word
+		{"rm_rf is a function name", ""},     // no space after rm
+		{"use -rf carefully", ""},            // flags without rm
+		{"rm --recursive --verbose x", ""},   // no force
+		{"rm --force-all x", ""},             // not --force
 		{"the rm command removes files", ""}, // rm without flags
 	})
 }
@@ -132,8 +132,8 @@ func TestFilesystemSensitivePaths(t *testing.T) {
 		{"/users/list", ""},
 		{"/variables", ""},
 		{"/usr2/data", ""},
-		{"conf/etc/app.yaml", ""},           // relative
-		{"https://example.com/etc/x", ""},   // inside a URL path
+		{"conf/etc/app.yaml", ""},         // relative
+		{"https://example.com/etc/x", ""}, // inside a URL path
 		{"/home/alice/projects/etc", ""},
 		{"/home/alice/.sshrc", ""},
 		{"~/.ssh_backup_notes", ""},
@@ -200,12 +200,12 @@ func TestPII(t *testing.T) {
 		{"0123-45-6789", ""},
 		{"A123-45-6789", ""},
 		{"123-45-6789-1", ""},
-		{"id 5551234567", ""},          // a bare run of digits
-		{"ts 1700000000", ""},          // a Unix time
+		{"id 5551234567", ""}, // a bare run of digits
+		{"ts 1700000000", ""}, // a Unix time
 		{"123-456-7890", phone},
-		{"555-123-45678", ""},          // too many digits
-		{"555-123.4567", ""},           // mixed separators
-		{"ip 192.168.100.200", ""},     // an address
+		{"555-123-45678", ""},           // too many digits
+		{"555-123.4567", ""},            // mixed separators
+		{"ip 192.168.100.200", ""},      // an address
 		{"version 2.345.678.9012a", ""}, // inside a word
 		{"order #12345 shipped", ""},
 	})

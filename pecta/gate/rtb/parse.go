@@ -147,8 +147,11 @@ func (s *scanner) readStrings(p path, dst *[]string) bool {
 	if ok {
 		return true
 	}
-	if typeErr {
-		return s.typeErr(p, '"', "not an array of strings")
+	if typeErr { // the offending value is next: report its type, unless it is malformed
+		if !s.skip(0) {
+			return s.fail(p.String(), "malformed JSON")
+		}
+		return s.fail(p.String(), "not an array of strings")
 	}
 	return s.fail(p.String(), "malformed JSON")
 }
