@@ -30,9 +30,10 @@
 //     route gets 404 not_found after authentication, any other path 404 at once.
 //   - Bodies over MaxBodyBytes (5 MiB), and evaluate bodies over pecta.MaxEvaluateBytes
 //     (1 MiB, the limit the client applies), get 413 with code validation_error.
-//   - The cloud gates of evaluate are simple rules: filesystem (rm -rf, /etc/passwd, mkfs,
-//     dd if=, ...), pii (email address, US SSN, 13-16 digit card number) and content
-//     (DROP TABLE, <script, ...).
+//   - The cloud gates of evaluate are the generic gates of package pecta/gate with their
+//     defaults (gate.CloudGates: filesystem, pii, content; 50 ms budget, every gate
+//     judged), so the server and an in-process engine give the same verdicts and reasons
+//     on the same output.
 //   - An ingest event without "passed" counts as passed when all its gates passed or were
 //     skipped. Events carrying input, output or gate details are refused
 //     (validation_error), and one invalid event rejects the whole batch.

@@ -44,7 +44,7 @@ func (s *Server) handleEvaluate(w http.ResponseWriter, c *call) {
 		return
 	}
 
-	gates, passed, total := runGates(output)
+	gates, passed, total := runGates(agentID, tool, o["input"], output)
 	if !latencySent {
 		latency = total
 	}

@@ -17,15 +17,17 @@ func TestEvaluateGates(t *testing.T) {
 		failed string // the gate expected to fail, "" for none
 	}{
 		{"clean text", "the weather is fine", ""},
-		{"null output", nil, ""},
 		{"nested clean", map[string]any{"rows": []any{1, 2, "ok"}}, ""},
+		{"numbers", []any{1, 2, 3}, ""},
 		{"rm -rf", "run rm -rf / now", "filesystem"},
 		{"passwd", map[string]any{"cmd": "cat /etc/passwd"}, "filesystem"},
+		{"traversal", []any{"open ../../secrets"}, "filesystem"},
 		{"email", "mail me at jane.doe@example.com", "pii"},
 		{"ssn", []any{"ssn 123-45-6789"}, "pii"},
-		{"card", "card 4111111111111111", "pii"},
-		{"drop table", "; DROP TABLE users", "content"},
-		{"script", "<script>alert(1)</script>", "content"},
+		{"phone", map[string]any{"call": "(555) 123-4567"}, "pii"},
+		{"refusal", "As an AI language model, I can't help with that.", "content"},
+		{"null output", nil, "content"},
+		{"empty object", map[string]any{}, "content"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

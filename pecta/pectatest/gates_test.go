@@ -1,0 +1,54 @@
+package pectatest
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pecta-ai/pecta-go/pecta/gate"
+)
+
+// TestEvaluateAgreesWithInProcess sends outputs to POST /v1/evaluate over
+// HTTP and runs the same values through an in-process engine with the
+// generic gates: verdicts and reasons must be the same.
+func TestEvaluateAgreesWithInProcess(t *testing.T) {
+	srv, c := newTestServer(t)
+	local, err := gate.NewEngine(gate.CloudGates(), gate.WithFailFast(false), gate.WithTimeout(time.Minute))
+	require.NoError(t, err)
+	outputs := []string{
+		`"fine"`, `null`, `""`, `[]`, `{}`, `{"a":{"b":["c", 1, true, null]}}`,
+		`"sudo rm -fr /var/tmp"`, `{"cmd":"cat ~/.aws/credentials"}`, `["../x"]`, `"rm -r x"`,
+		`{"jane@corp.io": 1}`, `"call +1 (555) 123-4567"`, `"ssn: 078-05-1120"`, `"id 5551234567"`,
+		`"I'm sorry, but I can't do that"`, `"I can't help but smile"`,
+		`{"a":"/etc/hosts","b":"x@y.io","c":"As an AI model"}`,
+	}
+	for _, raw := range outputs {
+		var v any
+		require.NoError(t, json.Unmarshal([]byte(raw), &v))
+		want, err := local.Evaluate(context.Background(), &gate.Evaluation{AgentID: "agree", Output: v})
+		require.NoError(t, err)
+
+		res := c.do("POST", "/v1/evaluate", srv.PublishableKey, map[string]any{"agent_id": "agree", "output": json.RawMessage(raw)})
+		require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+		var got struct {
+			Passed bool `json:"passed"`
+			Gates  []struct {
+				Name   string `json:"name"`
+				Passed bool   `json:"passed"`
+				Reason string `json:"reason"`
+			} `json:"gates"`
+		}
+		require.NoError(t, json.Unmarshal(res.body, &got))
+		require.Equal(t, want.Passed, got.Passed, raw)
+		require.Len(t, got.Gates, len(want.Gates))
+		for i, g := range want.Gates {
+			require.Equal(t, g.Name, got.Gates[i].Name, raw)
+			require.Equal(t, g.Passed, got.Gates[i].Passed, "%s %s", raw, g.Name)
+			require.Equal(t, g.Reason, got.Gates[i].Reason, "%s %s", raw, g.Name)
+		}
+	}
+}
