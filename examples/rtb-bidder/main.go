@@ -1,5 +1,9 @@
-// Command rtb-bidder simulates a real-time bidder that emits one telemetry
-// event per bid from several goroutines at a target QPS, takes the
+// Command rtb-bidder simulates a real-time bidder that judges each bid with
+// the six in-process RTB gates (pecta/gate/rtb; one bid in four is
+// deliberately bad: unknown impid, placeholder adomain, price 100x the
+// floor, a bcat category, a COPPA request) and tracks the result as one
+// telemetry event per bid, from several goroutines at a target QPS; it
+// prints the gates' pass rates and the gate and Track latencies. It takes the
 // telemetry server down in the middle of the run and brings it back, and
 // prints the latency of Track (p50/p99/p99.9/max, overall and during the
 // outage) and the emitter's stats. The bid path never waits on telemetry.
@@ -38,7 +42,6 @@ import (
 
 	"github.com/pecta-ai/pecta-go/internal/demo"
 	"github.com/pecta-ai/pecta-go/internal/redistest"
-	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 	"github.com/pecta-ai/pecta-go/telemetry"
 	"github.com/pecta-ai/pecta-go/telemetry/redisbudget"
@@ -169,6 +172,11 @@ func run() error {
 	if srv != nil {
 		printLatency("  during outage", during)
 	}
+	gateStats := make([]*gateStats, len(results))
+	for i, r := range results {
+		gateStats[i] = r.gates
+	}
+	printGateSummary(gateStats)
 
 	rates := make([]float64, o.agents)
 	for k := range rates {
@@ -220,11 +228,15 @@ func run() error {
 	if trackErrs > 0 && st.DroppedByReason[telemetry.ReasonQueueFull] == 0 {
 		return fmt.Errorf("%d Track errors", trackErrs)
 	}
+	if err := checkGateKinds(gateStats); err != nil {
+		return err
+	}
 	fmt.Println("ok")
 	return nil
 }
 
 type workerResult struct {
+	gates          *gateStats
 	lat, outageLat []time.Duration
 	bids, late     int
 	trackErrs      int
@@ -236,10 +248,6 @@ func bidder(id int, o options, em *telemetry.Emitter, outage *atomic.Bool, start
 	expected := int(o.duration/interval) + 1
 	r.lat = make([]time.Duration, 0, expected)
 	r.outageLat = make([]time.Duration, 0, expected/2)
-	ev := &pecta.Event{
-		Tool:  "bid",
-		Gates: make([]pecta.GateResult, 3),
-	}
 	names := make([]string, o.agents)
 	cum := make([]float64, o.agents) // agent k's share is proportional to 1/(k+1)
 	var total float64
@@ -248,6 +256,8 @@ func bidder(id int, o options, em *telemetry.Emitter, outage *atomic.Bool, start
 		total += 1 / float64(k+1)
 		cum[k] = total
 	}
+	gb := newGateBidder(names[0], expected)
+	r.gates = &gb.stats
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	deadline := start.Add(o.duration)
@@ -257,18 +267,12 @@ func bidder(id int, o options, em *telemetry.Emitter, outage *atomic.Bool, start
 			return
 		}
 		bidStart := time.Now()
-		price, passed := bid(id, seq)
+		price, _ := bid(id, seq)
 		x := float64(uint32(price*1e6)*2654435761%1000000) / 1e6 * total
-		ev.AgentID = names[min(sort.SearchFloat64s(cum, x), len(names)-1)]
-		// ev.Passed is left false: with gates, the outcome is derived from them
-		ev.Gates[0] = pecta.GateResult{Name: "budget", Passed: true, LatencyMS: 0.01}
-		ev.Gates[1] = pecta.GateResult{Name: "brand_safety", Passed: passed, LatencyMS: 0.05}
-		ev.Gates[2] = pecta.GateResult{Name: "floor", Passed: price > 0.5, LatencyMS: 0.01}
-		ev.TotalLatencyMS = float64(time.Since(bidStart).Microseconds()) / 1000
-
-		t0 := time.Now()
-		err := em.Track(ev) // the only telemetry cost on the bid path
-		d := time.Since(t0)
+		agent := names[min(sort.SearchFloat64s(cum, x), len(names)-1)]
+		// the RTB gates judge the bid in process; TrackResult is the only
+		// telemetry cost on the bid path (gates.go)
+		d, err := gb.step(em, seq, agent, price/10, bidStart)
 		if err != nil {
 			r.trackErrs++
 		}

@@ -1,0 +1,31 @@
+// Package rtb holds the real-time-bidding gates of the in-process engine
+// (package gate) and the views they read: Request and Response, the
+// OpenRTB 2.6 fields the gates need, and nothing else.
+//
+// # Views
+//
+// Fill the views from your own structs (the bidder usually has decoded the
+// request already), or parse them from the raw JSON with ParseRequest and
+// ParseResponse: a one-pass scanner decodes only the fields of the views
+// and validates and skips the rest. Reused views keep their capacity, so
+// parsing, like the gates and the engine, does not allocate in steady
+// state. Parsed strings alias the input bytes.
+//
+// # Gates
+//
+// Gates returns the six gates in the recommended order: TmaxGuard (ends the
+// evaluation when less than 15 ms of tmax is left), ImpIDMatch,
+// AdomainVerify, BidSanity, AudienceSafety and BcatCompliance. They expect
+// Evaluation.Input to be a *Request and Evaluation.Output a *Response.
+// Reasons are fixed texts; Details of a failure is the index of the first
+// failing bid in Response.Bids.
+//
+//	gates, _ := rtb.Gates(rtb.Options{})
+//	eng, _ := gate.NewEngine(gates, gate.WithTimeout(15*time.Millisecond))
+//	// per bid, with req and resp reused:
+//	_ = rtb.ParseRequest(body, &req)
+//	_ = rtb.ParseResponse(answer, &resp)
+//	ev := gate.Evaluation{AgentID: "bidder-7", Tool: "bid", Input: &req, Output: &resp, StartedAt: arrived}
+//	_ = eng.EvaluateInto(ctx, &ev, &res)
+//	_ = emitter.TrackResult(&res)
+package rtb
