@@ -55,8 +55,7 @@ func Content(o ContentOptions) (Gate, error) {
 		if p == "" {
 			return nil, errors.New("pecta/gate: content: empty refusal phrase")
 		}
-		g.c.phrases = append(g.c.phrases, p)
-		g.c.first[p[0]] = true
+		g.c.add(p)
 	}
 	return g, nil
 }
@@ -79,9 +78,35 @@ func (g *contentGate) Run(_ context.Context, ev *Evaluation) Outcome {
 	return Pass()
 }
 
+// refusalChecker finds phrases by their first two bytes (lower case): a
+// position is tried only when its two bytes start some phrase.
 type refusalChecker struct {
+	first  [256]bool // first bytes of the phrases, both cases
+	groups []phraseGroup
+}
+
+type phraseGroup struct {
+	prefix  [2]byte // lower case; prefix[1] is 0 for a one-byte phrase
 	phrases []string
-	first   [256]bool // first bytes of the phrases (lower case)
+}
+
+func (c *refusalChecker) add(p string) {
+	var key [2]byte
+	key[0] = p[0]
+	if len(p) > 1 {
+		key[1] = p[1]
+	}
+	c.first[p[0]] = true
+	if p[0] >= 'a' && p[0] <= 'z' {
+		c.first[p[0]-'a'+'A'] = true
+	}
+	for i := range c.groups {
+		if c.groups[i].prefix == key {
+			c.groups[i].phrases = append(c.groups[i].phrases, p)
+			return
+		}
+	}
+	c.groups = append(c.groups, phraseGroup{prefix: key, phrases: []string{p}})
 }
 
 func lower(b byte) byte {
@@ -95,18 +120,29 @@ func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 
 func (c *refusalChecker) check(s string) int {
 	for i := 0; i < len(s); i++ {
-		if !c.first[lower(s[i])] || (i > 0 && isLetter(s[i-1])) {
+		if !c.first[s[i]] || (i > 0 && isLetter(s[i-1])) {
 			continue
 		}
-		for _, p := range c.phrases {
-			end := matchFold(s, i, p)
-			if end < 0 {
+		b0 := lower(s[i])
+		var b1 byte
+		if i+1 < len(s) {
+			b1 = lower(s[i+1])
+		}
+		for g := range c.groups {
+			grp := &c.groups[g]
+			if grp.prefix[0] != b0 || (grp.prefix[1] != 0 && grp.prefix[1] != b1 && grp.prefix[1] != '\'') {
 				continue
 			}
-			if strings.HasSuffix(p, "help") && hasPrefixFold(s[end:], " but") {
-				continue // "I can't help but notice"
+			for _, p := range grp.phrases {
+				end := matchFold(s, i, p)
+				if end < 0 {
+					continue
+				}
+				if strings.HasSuffix(p, "help") && hasPrefixFold(s[end:], " but") {
+					continue // "I can't help but notice"
+				}
+				return 1
 			}
-			return 1
 		}
 	}
 	return 0

@@ -209,6 +209,7 @@ func (e *Engine) EvaluateInto(ctx context.Context, ev *Evaluation, res *Result) 
 		}
 	}
 
+	now := start // the end of one gate is the start of the next: one clock read per gate
 	for i, g := range e.gates {
 		if pending > 0 {
 			drain()
@@ -216,7 +217,6 @@ func (e *Engine) EvaluateInto(ctx context.Context, ev *Evaluation, res *Result) 
 		if (failed && e.failFast) || stop >= 0 || outOfTime {
 			break
 		}
-		now := time.Now()
 		if !now.Before(deadline) || ctx.Err() != nil {
 			outOfTime = true
 			break
@@ -230,11 +230,13 @@ func (e *Engine) EvaluateInto(ctx context.Context, ev *Evaluation, res *Result) 
 			states[i] = running
 			pending++
 			go runAsync(runCtx, doneCh, i, g, ev)
+			now = time.Now()
 			continue
 		}
 		states[i] = running
 		out := safeRun(ctx, g, ev)
-		record(i, out, time.Now())
+		now = time.Now()
+		record(i, out, now)
 		if out.EndPipeline && out.Skipped && res.Gates[i].Passed {
 			stop = i
 		}
@@ -256,7 +258,10 @@ func (e *Engine) EvaluateInto(ctx context.Context, ev *Evaluation, res *Result) 
 	}
 
 	// Mark what did not finish.
-	end := time.Now()
+	end := now
+	if doneCh != nil {
+		end = time.Now()
+	}
 	for i := range res.Gates {
 		if states[i] == done {
 			continue

@@ -208,80 +208,96 @@ func traversal(s string) bool {
 			return true // "/tmp/.."
 		}
 	}
-	return containsFold(s, "%2e%2e/") || containsFold(s, "%2e%2e%2f")
-}
-
-// containsFold reports whether s contains the lower-case ASCII sub,
-// ignoring ASCII case, without allocating.
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+	// URL-encoded dots: %2e%2e/ and %2e%2e%2f, any case
+	for off := 0; ; {
+		i := strings.IndexByte(s[off:], '%')
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + 1
+		if hasPrefixFold(s[i:], "%2e%2e/") || hasPrefixFold(s[i:], "%2e%2e%2f") || hasPrefixFold(s[i:], "%2e%2e\\") {
 			return true
 		}
 	}
-	return false
 }
 
 // sensitivePath returns the kind of the first sensitive path in s, or 0.
 func sensitivePath(s string) int {
 	best := 0
 	keep := func(k int) {
-		if best == 0 || k < best {
+		if k != 0 && (best == 0 || k < best) {
 			best = k
 		}
 	}
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '/':
-			if i > 0 && (isNameByte(s[i-1]) || s[i-1] == '~' || s[i-1] == '$' || s[i-1] == '}') {
-				continue // relative, or after ~ / $HOME (handled below)
-			}
-			rest := s[i:]
-			for k, p := range absSensitive {
-				if strings.HasPrefix(rest, p) && componentEnd(rest, len(p)) {
-					keep(fsPathEtc + k)
-				}
-			}
-			for _, home := range absHomes {
-				if !strings.HasPrefix(rest, home) {
-					continue
-				}
-				h := len(home)
-				if home != "/root/" {
-					u := h
-					for u < len(rest) && isNameByte(rest[u]) {
-						u++
-					}
-					if u == h || u >= len(rest) || rest[u] != '/' {
-						continue
-					}
-					h = u + 1
-				}
-				if k := homeEntry(rest[h:]); k != 0 {
-					keep(k)
-				}
-			}
-		case '~':
-			if i+1 < len(s) && s[i+1] == '/' && (i == 0 || !isNameByte(s[i-1])) {
-				if k := homeEntry(s[i+2:]); k != 0 {
-					keep(k)
-				}
-			}
-		case '$':
-			rest := s[i:]
-			for _, home := range varHomes {
-				if strings.HasPrefix(rest, home) {
-					if k := homeEntry(rest[len(home):]); k != 0 {
-						keep(k)
-					}
-				}
-			}
+	for off := 0; best != fsPathEtc; {
+		i := strings.IndexByte(s[off:], '/')
+		if i < 0 {
+			break
 		}
-		if best == fsPathEtc {
-			return best
+		i += off
+		off = i + 1
+		keep(absPathAt(s, i))
+	}
+	for off := 0; ; {
+		i := strings.IndexByte(s[off:], '~')
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 1
+		if i+1 < len(s) && s[i+1] == '/' && (i == 0 || !isNameByte(s[i-1])) {
+			keep(homeEntry(s[i+2:]))
+		}
+	}
+	for off := 0; ; {
+		i := strings.IndexByte(s[off:], '$')
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 1
+		for _, home := range varHomes {
+			if strings.HasPrefix(s[i:], home) {
+				keep(homeEntry(s[i+len(home):]))
+			}
 		}
 	}
 	return best
+}
+
+// absPathAt returns the kind of the sensitive absolute path starting with
+// the '/' at s[i], or 0.
+func absPathAt(s string, i int) int {
+	if i > 0 && (isNameByte(s[i-1]) || s[i-1] == '~' || s[i-1] == '$' || s[i-1] == '}') {
+		return 0 // relative, or after ~ / $HOME (handled apart)
+	}
+	rest := s[i:]
+	for k, p := range absSensitive {
+		if strings.HasPrefix(rest, p) && componentEnd(rest, len(p)) {
+			return fsPathEtc + k
+		}
+	}
+	for _, home := range absHomes {
+		if !strings.HasPrefix(rest, home) {
+			continue
+		}
+		h := len(home)
+		if home != "/root/" {
+			u := h
+			for u < len(rest) && isNameByte(rest[u]) {
+				u++
+			}
+			if u == h || u >= len(rest) || rest[u] != '/' {
+				continue
+			}
+			h = u + 1
+		}
+		if k := homeEntry(rest[h:]); k != 0 {
+			return k
+		}
+	}
+	return 0
 }
 
 // homeEntry returns the kind of the sensitive home entry s starts with.

@@ -257,6 +257,7 @@ func TestContent(t *testing.T) {
 	cases = append(cases,
 		gateCase{"I CAN'T HELP with that", refusal},
 		gateCase{"I can\u2019t help with that", refusal}, // typographic apostrophe
+		gateCase{"I\u2019m just an AI", refusal},
 		gateCase{"As an AI language model, I ...", refusal},
 		gateCase{map[string]any{"answer": []any{"i'm just an AI"}}, refusal},
 		gateCase{`"I cannot assist"`, refusal},

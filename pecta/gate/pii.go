@@ -66,6 +66,9 @@ func (c *piiChecker) check(s string) int {
 	best := 0
 	for i := 0; i < len(s); i++ {
 		b := s[i]
+		if !piiStart[b] {
+			continue
+		}
 		switch {
 		case b == '@':
 			if c.email && isEmailAt(s, i) {
@@ -89,6 +92,14 @@ func (c *piiChecker) check(s string) int {
 	}
 	return best
 }
+
+// piiStart marks the bytes a detection can start at.
+var piiStart = func() (t [256]bool) {
+	for _, b := range []byte("@(+0123456789") {
+		t[b] = true
+	}
+	return t
+}()
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 

@@ -474,10 +474,25 @@ func (g *audienceSafety) childBundle(b string) bool {
 // subcategories (code "IAB25" matches "IAB25-3", not "IAB250"), ignoring
 // ASCII case.
 func catMatch(cat, code string) bool {
-	if len(cat) < len(code) || !strings.EqualFold(cat[:len(code)], code) {
+	if len(cat) < len(code) || !foldEqual(cat[:len(code)], code) {
 		return false
 	}
 	return len(cat) == len(code) || cat[len(code)] == '-'
+}
+
+// foldEqual reports whether a and b (of the same length) are equal,
+// ignoring ASCII case; it stops at the first difference.
+func foldEqual(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // ---- bcat compliance
