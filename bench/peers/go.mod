@@ -3,8 +3,10 @@ module github.com/pecta-ai/pecta-go/bench/peers
 go 1.25.0
 
 require (
+	github.com/buger/jsonparser v1.6.1
 	github.com/pecta-ai/pecta-go v0.0.0
 	github.com/posthog/posthog-go v1.5.2
+	github.com/valyala/fastjson v1.6.10
 	go.opentelemetry.io/otel v1.46.0
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp v1.46.0
 	go.opentelemetry.io/otel/sdk v1.46.0
