@@ -231,8 +231,8 @@ func (f *FastJSON) Response(data []byte, r *rtb.Response) error {
 // ---- encoding/json
 
 type stdRequest struct {
-	ID   string  `json:"id"`
-	Tmax int64   `json:"tmax"`
+	ID   string `json:"id"`
+	Tmax int64  `json:"tmax"`
 	Imp  []struct {
 		ID       string  `json:"id"`
 		BidFloor float64 `json:"bidfloor"`
