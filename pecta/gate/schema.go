@@ -10,6 +10,7 @@ import (
 // Target says which value of the evaluation a gate checks.
 type Target int
 
+// The values a gate can check.
 const (
 	TargetOutput Target = iota // Evaluation.Output (the default)
 	TargetInput                // Evaluation.Input
