@@ -16,7 +16,7 @@ import (
 func TestTrackResult(t *testing.T) {
 	srv := newServer(t)
 	em := mustNew(t, fastConfig(srv))
-	eng, err := gate.NewEngine(gate.CloudGates(), gate.WithFailFast(false))
+	eng, err := gate.NewEngine(gate.CloudGates(), gate.WithFailFast(false), gate.WithTimeout(time.Minute))
 	require.NoError(t, err)
 
 	secret := "contact jane.doe@corp.example.org, ssn 123-45-6789"
@@ -60,7 +60,7 @@ func TestTrackResult(t *testing.T) {
 func TestTrackResultAllocs(t *testing.T) {
 	srv := newServer(t)
 	em := mustNew(t, fastConfig(srv))
-	eng, err := gate.NewEngine(gate.CloudGates())
+	eng, err := gate.NewEngine(gate.CloudGates(), gate.WithTimeout(time.Minute))
 	require.NoError(t, err)
 	var res gate.Result
 	ev := &gate.Evaluation{AgentID: "agent-a", Output: "fine"}

@@ -63,7 +63,8 @@ func eval() *gate.Evaluation { return &gate.Evaluation{AgentID: "agent-1", Tool:
 
 func newEngine(t *testing.T, gates []gate.Gate, opts ...gate.Option) *gate.Engine {
 	t.Helper()
-	e, err := gate.NewEngine(gates, opts...)
+	// a budget a stalled test machine does not reach, unless the test sets one
+	e, err := gate.NewEngine(gates, append([]gate.Option{gate.WithTimeout(time.Minute)}, opts...)...)
 	require.NoError(t, err)
 	return e
 }

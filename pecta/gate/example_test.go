@@ -10,7 +10,7 @@ import (
 )
 
 func Example() {
-	eng, err := gate.NewEngine(gate.CloudGates(), gate.WithTimeout(15*time.Millisecond), gate.WithFailFast(false))
+	eng, err := gate.NewEngine(gate.CloudGates(), gate.WithFailFast(false)) // budget: 50 ms
 	if err != nil {
 		panic(err)
 	}

@@ -32,17 +32,16 @@ func TestEvaluateAgreesWithInProcess(t *testing.T) {
 		want, err := local.Evaluate(context.Background(), &gate.Evaluation{AgentID: "agree", Output: v})
 		require.NoError(t, err)
 
-		res := c.do("POST", "/v1/evaluate", srv.PublishableKey, map[string]any{"agent_id": "agree", "output": json.RawMessage(raw)})
-		require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
-		var got struct {
-			Passed bool `json:"passed"`
-			Gates  []struct {
-				Name   string `json:"name"`
-				Passed bool   `json:"passed"`
-				Reason string `json:"reason"`
-			} `json:"gates"`
+		var got evalAnswer
+		for try := 0; try < 3; try++ { // a stall past the server's 50 ms budget: ask again
+			res := c.do("POST", "/v1/evaluate", srv.PublishableKey, map[string]any{"agent_id": "agree", "output": json.RawMessage(raw)})
+			require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+			got = evalAnswer{}
+			require.NoError(t, json.Unmarshal(res.body, &got))
+			if !got.timedOut() {
+				break
+			}
 		}
-		require.NoError(t, json.Unmarshal(res.body, &got))
 		require.Equal(t, want.Passed, got.Passed, raw)
 		require.Len(t, got.Gates, len(want.Gates))
 		for i, g := range want.Gates {
@@ -51,4 +50,22 @@ func TestEvaluateAgreesWithInProcess(t *testing.T) {
 			require.Equal(t, g.Reason, got.Gates[i].Reason, "%s %s", raw, g.Name)
 		}
 	}
+}
+
+type evalAnswer struct {
+	Passed bool `json:"passed"`
+	Gates  []struct {
+		Name   string `json:"name"`
+		Passed bool   `json:"passed"`
+		Reason string `json:"reason"`
+	} `json:"gates"`
+}
+
+func (a *evalAnswer) timedOut() bool {
+	for _, g := range a.Gates {
+		if g.Reason == gate.ReasonTimeout {
+			return true
+		}
+	}
+	return false
 }

@@ -11,7 +11,7 @@ import (
 
 func Example() {
 	gates, _ := rtb.Gates(rtb.Options{})
-	eng, _ := gate.NewEngine(gates, gate.WithTimeout(15*time.Millisecond))
+	eng, _ := gate.NewEngine(gates, gate.WithTimeout(50*time.Millisecond)) // 15 ms is the usual RTB budget
 
 	var req rtb.Request
 	var resp rtb.Response
