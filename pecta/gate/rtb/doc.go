@@ -11,6 +11,15 @@
 // parsing, like the gates and the engine, does not allocate in steady
 // state. Parsed strings alias the input bytes.
 //
+// The scanner was chosen by measurement over github.com/buger/jsonparser
+// and github.com/valyala/fastjson (bench/peers, BenchmarkRTBParse, same
+// rounds): it was 1.26x faster than fastjson and 2.3x faster than
+// jsonparser on the fixtures, with no allocation; it checks the types of
+// the fields it reads (fastjson's getters return zero for a wrong type)
+// and reports a typed error naming the field; its strings alias the input
+// rather than a parser's memory; and it adds no dependency. FuzzParseRequest
+// and FuzzParseResponse check it against encoding/json.
+//
 // # Gates
 //
 // Gates returns the six gates in the recommended order: TmaxGuard (ends the
