@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/pecta-ai/pecta-go/pecta"
 )
@@ -70,7 +71,8 @@ type sampleCounter struct {
 type sampler struct {
 	mode   samplingMode
 	seed   maphash.Seed
-	thr    [sampleSlots]atomic.Uint64 // keep when rand>>sampleShift < thr>>sampleShift; math.MaxUint64 keeps all
+	mix    uint64 // per emitter: different processes draw different sequences
+	thr    [sampleSlots]atomic.Uint64 // keep when a draw>>sampleShift < thr>>sampleShift; math.MaxUint64 keeps all
 	counts [sampleStripes][sampleSlots]sampleCounter
 
 	// owned by adjust (the loop goroutine)
@@ -96,6 +98,7 @@ const (
 func (s *sampler) init(mode samplingMode, fixed float64) {
 	s.mode = mode
 	s.seed = maphash.MakeSeed()
+	s.mix = rand.Uint64()
 	thr := uint64(math.MaxUint64)
 	if mode == samplingFixed {
 		thr = rateThr(fixed)
@@ -111,16 +114,35 @@ func (s *sampler) slot(agentID string) uint32 {
 }
 
 // keep decides whether Track keeps an event of agentID, and counts it.
+//
+// It draws no random number from the runtime (math/rand/v2 costs more
+// than the rest of the decision): the stripe is picked from the address of
+// the caller's stack, which differs between goroutines, and the decision
+// from SplitMix64 applied to the stripe's count of the slot, a counter it
+// increments anyway. SplitMix64 is a sequence generator of exactly that
+// form (a counter through a strong mixer), so the decisions within a slot
+// are a pseudo-random sequence, independent of the events' content and
+// timing. An event of a slot that keeps everything costs one hash, one
+// atomic add and one load.
 func (s *sampler) keep(agentID string) bool {
 	i := s.slot(agentID)
-	r := rand.Uint64()
-	c := &s.counts[r&(sampleStripes-1)][i]
-	c.seen.Add(1)
-	if t := s.thr[i].Load(); t == math.MaxUint64 || r>>sampleShift < t>>sampleShift {
+	var here byte
+	k := uint64(uintptr(unsafe.Pointer(&here))>>10) * 0x9E3779B97F4A7C15 >> (64 - sampleShift)
+	c := &s.counts[k][i]
+	n := c.seen.Add(1)
+	t := s.thr[i].Load()
+	if t == math.MaxUint64 || splitmix(n*0x9E3779B97F4A7C15+s.mix+uint64(i)<<sampleShift+k)>>sampleShift < t>>sampleShift {
 		return true
 	}
 	c.out.Add(1)
 	return false
+}
+
+// splitmix is the output function of SplitMix64.
+func splitmix(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
+	z = (z ^ z>>27) * 0x94D049BB133111EB
+	return z ^ z>>31
 }
 
 // rate returns the fraction of agentID's events kept now.
