@@ -71,7 +71,7 @@ type sampleCounter struct {
 type sampler struct {
 	mode   samplingMode
 	seed   maphash.Seed
-	mix    uint64 // per emitter: different processes draw different sequences
+	mix    uint64                     // per emitter: different processes draw different sequences
 	thr    [sampleSlots]atomic.Uint64 // keep when a draw>>sampleShift < thr>>sampleShift; math.MaxUint64 keeps all
 	counts [sampleStripes][sampleSlots]sampleCounter
 
