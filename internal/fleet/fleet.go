@@ -37,6 +37,9 @@ type Options struct {
 	Duration  time.Duration // how long each process offers them
 	Agents    int           // agent IDs the events are spread over (Zipf)
 	RedisAddr string        // share the budget through this Redis; empty: AIMD
+	// RedisTimeout is redisbudget.Config.Timeout (0: its default); tests
+	// on a loaded machine raise it so that a slow answer is no fallback.
+	RedisTimeout time.Duration
 	BaseURL   string
 	PK, SK    string
 }
@@ -82,7 +85,7 @@ func RunChild(o Options) (*ChildResult, error) {
 	if o.RedisAddr != "" {
 		rdb = redis.NewClient(&redis.Options{Addr: o.RedisAddr, ContextTimeoutEnabled: true, MaxRetries: -1, DialTimeout: 250 * time.Millisecond})
 		defer rdb.Close()
-		b, err := redisbudget.New(redisbudget.Config{Client: rdb})
+		b, err := redisbudget.New(redisbudget.Config{Client: rdb, Timeout: o.RedisTimeout})
 		if err != nil {
 			return nil, err
 		}

@@ -65,7 +65,7 @@ func checkPassRates(t *testing.T, rep *fleet.Report) {
 // per process; README's figures come from the 2-minute run.)
 func TestFleetRedis(t *testing.T) {
 	rs := redistest.ForTest(t)
-	o := fleet.Options{Procs: 4, QPS: 5000, Duration: 15 * time.Second, Agents: 6, RedisAddr: rs.Addr}
+	o := fleet.Options{Procs: 4, QPS: 5000, Duration: 15 * time.Second, Agents: 6, RedisAddr: rs.Addr, RedisTimeout: 2 * time.Second}
 	rep := runFleet(t, o, pectatest.DefaultIngestPerMinute)
 	require.Zero(t, rep.Server.RateLimited, "429s")
 	require.Zero(t, rep.Limited)
