@@ -40,8 +40,8 @@ type Options struct {
 	// RedisTimeout is redisbudget.Config.Timeout (0: its default); tests
 	// on a loaded machine raise it so that a slow answer is no fallback.
 	RedisTimeout time.Duration
-	BaseURL   string
-	PK, SK    string
+	BaseURL      string
+	PK, SK       string
 }
 
 // ChildResult is what one child reports.
