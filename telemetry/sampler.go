@@ -16,8 +16,8 @@ import (
 
 // Adaptive sampling keeps the events an emitter accepts within what its
 // Budget can deliver, and decides in Track, before an event is validated or
-// encoded, so a sampled-out event costs a hash, a random number and one
-// atomic add.
+// encoded, so a sampled-out event costs a hash, two atomic adds and a few
+// multiplications.
 //
 // It is stratified by AgentID. Track hashes the ID into a fixed table of
 // sampleSlots slots (agents whose hashes collide share a slot, and so a
@@ -37,7 +37,7 @@ import (
 const (
 	sampleSlots   = 1024
 	sampleStripes = 8
-	sampleShift   = 3 // log2(sampleStripes): the random bits that pick a stripe
+	sampleShift   = 3 // log2(sampleStripes); thresholds compare 61 bits
 	// sampleAdjustEvery is short so that a burst, or the first events of a
 	// new emitter (kept whole until measured), cost at most a tenth of a
 	// second of traffic.
