@@ -1,31 +1,69 @@
 #!/usr/bin/env bash
-# Runs the end-to-end benchmarks of the root module (bench/) and the peer
-# comparison (bench/peers, a separate module), keeps the raw output under
-# bench/results/raw/, and prints a Markdown table of medians, also written to
-# bench/results/latest.md and, with machine info, bench/results/latest.json.
+# One command for every figure of README's benchmark section.
 #
-#   bash bench/run.sh                 # -count 10 (about 20 minutes on 2 cores)
-#   COUNT=3 bash bench/run.sh         # quicker, noisier
-#   BENCH='Pipeline|Floor' PEERS_BENCH=. bash bench/run.sh
+# Key figures come from ROUNDS interleaved rounds (default 10): each round
+# runs, one after the other and once each (-count 1), the telemetry Track
+# benchmarks (kept and drop paths), the datadog-go anchor and the pecta
+# rows of bench/peers, and the root bench/ benchmarks (Track latency,
+# pipeline, floor). Same-run ratios (Track vs datadog-go, pipeline vs
+# floor) are computed round by round. The remaining peers (posthog,
+# segment, otel), the outage memory and the client overhead benchmarks
+# then run PEERS_COUNT times (default 5), not interleaved.
+#
+# Outputs: raw go test output and benchstat summaries under
+# bench/results/raw/, the table in bench/results/latest.md and the
+# machine-readable record in bench/results/latest.json (with the machine's
+# load before and after).
+#
+#   bash bench/run.sh                    # about 25 minutes on 2 cores
+#   ROUNDS=3 PEERS_COUNT=1 bash bench/run.sh   # quicker, noisier
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-count="${COUNT:-10}"
-bench="${BENCH:-.}"
-peers_bench="${PEERS_BENCH:-.}"
+rounds="${ROUNDS:-10}"
+peers_count="${PEERS_COUNT:-5}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 raw="bench/results/raw"
 mkdir -p "$raw"
+bin="$(mktemp -d)"
+trap 'rm -rf "$bin"' EXIT
 
-echo "== bench (root module), -count $count" >&2
-go test ./bench -run '^$' -bench "$bench" -benchmem -count "$count" -timeout 2h \
-	| tee "$raw/bench-$stamp.txt" >&2
+echo "== building benchmark binaries" >&2
+go test -c -o "$bin/telemetry.test" ./telemetry
+go test -c -o "$bin/bench.test" ./bench
+(cd bench/peers && go test -c -o "$bin/peers.test" .)
 
-echo "== bench/peers, -count $count" >&2
-(cd bench/peers && go test -run '^$' -bench "$peers_bench" -benchmem -count "$count" -timeout 2h) \
-	| tee "$raw/peers-$stamp.txt" >&2
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+rounds_file="$raw/rounds-$stamp.txt"
+: >"$rounds_file"
+for r in $(seq 1 "$rounds"); do
+	echo "== round $r/$rounds (load $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo ?))" >&2
+	(cd telemetry && "$bin/telemetry.test" -test.run '^$' -test.bench 'TrackHotPath|TrackDropped' \
+		-test.benchmem -test.count 1 -test.timeout 30m) | tee -a "$rounds_file" >&2 || echo "FAILED: telemetry round $r" >&2
+	(cd bench/peers && "$bin/peers.test" -test.run '^$' -test.bench 'Enqueue(Parallel)?/datadog' \
+		-test.benchmem -test.count 1 -test.timeout 30m) | tee -a "$rounds_file" >&2 || echo "FAILED: datadog round $r" >&2
+	# a fixed count: /pecta-kept buffers every event of the run, which Close
+	# must then deliver
+	(cd bench/peers && "$bin/peers.test" -test.run '^$' -test.bench 'Enqueue(Parallel)?/pecta' \
+		-test.benchtime 1000000x -test.benchmem -test.count 1 -test.timeout 30m) | tee -a "$rounds_file" >&2 || echo "FAILED: pecta peers round $r" >&2
+	(cd bench && "$bin/bench.test" -test.run '^$' -test.bench 'TrackLatency|Pipeline|Floor' \
+		-test.benchmem -test.count 1 -test.timeout 30m) | tee -a "$rounds_file" >&2 || echo "FAILED: bench round $r" >&2
+done
 
-go run ./bench/cmd/benchtable \
+echo "== other peers, memory and client overhead, -count $peers_count" >&2
+peers_file="$raw/peers-$stamp.txt"
+(cd bench/peers && "$bin/peers.test" -test.run '^$' -test.bench 'Enqueue(Parallel)?/(posthog|segment|otel)' \
+	-test.benchmem -test.count "$peers_count" -test.timeout 2h) | tee "$peers_file" >&2 || echo "FAILED: peers" >&2
+(cd bench && "$bin/bench.test" -test.run '^$' -test.bench 'OutageMemory|Client' \
+	-test.benchmem -test.count "$peers_count" -test.timeout 2h) | tee -a "$peers_file" >&2 || echo "FAILED: memory/client" >&2
+load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+
+go run golang.org/x/perf/cmd/benchstat@latest "$rounds_file" >"$raw/benchstat-$stamp.txt" 2>&1 || true
+go run golang.org/x/perf/cmd/benchstat@latest "$peers_file" >>"$raw/benchstat-$stamp.txt" 2>&1 || true
+
+state="load average (1/5/15 min) ${load_before} before, ${load_after} after; ${rounds} interleaved rounds; ${STATE_NOTE:-}"
+go run ./bench/cmd/benchtable -rounds -state "$state" \
 	-json bench/results/latest.json -md bench/results/latest.md \
-	"$raw/peers-$stamp.txt" "$raw/bench-$stamp.txt"
+	"$rounds_file" "$peers_file"
+echo "raw: $rounds_file $peers_file $raw/benchstat-$stamp.txt" >&2

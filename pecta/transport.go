@@ -66,6 +66,10 @@ func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) {
 	if k.h.Timeout <= 0 {
 		return rt.RoundTrip(r)
 	}
+	if dl, ok := r.Context().Deadline(); ok && time.Until(dl) <= k.h.Timeout {
+		// the caller's deadline is the tighter one: one timer per attempt
+		return rt.RoundTrip(r)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), k.h.Timeout)
 	resp, err := rt.RoundTrip(r.WithContext(ctx))
 	if err != nil {

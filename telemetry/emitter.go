@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -44,6 +43,10 @@ const (
 // (JSON is at most a few times larger, well under the server's body limit).
 const maxBatchBytes = 512 << 10
 
+// releasingSend is a sendFunc that calls release once net/http no longer
+// reads body (possibly after it returned): pecta.Client.IngestBatch.
+type releasingSend func(ctx context.Context, body []byte, sig string, release func()) (accepted int, err error)
+
 // sendFunc posts one batch body with its signature ("" when unsigned) and
 // returns how many events the server accepted.
 type sendFunc func(ctx context.Context, body []byte, sig string) (accepted int, err error)
@@ -51,39 +54,62 @@ type sendFunc func(ctx context.Context, body []byte, sig string) (accepted int, 
 // Emitter batches events in memory and delivers them to POST /v1/ingest in
 // the background. Create it with New, feed it with Track, and end it with
 // Close. All methods are safe for concurrent use.
+//
+// Fields are grouped by who writes them: the first group is read by every
+// Track and written only by New and Close; every field Track writes sits
+// on cache lines of its own (shards, queued, sealed, act), so that one
+// core's Track does not invalidate what another core's Track reads.
 type Emitter struct {
-	set    settings
-	send   sendFunc
-	log    *slog.Logger
-	shards []shard
-	mask   uint32
-	closed atomic.Bool
-	queued atomic.Int64 // bytes not yet delivered (shards, sealed, in flight), plus shard credit
-	chunk  int64        // credit a shard takes from queued at a time
-
-	// Track-side drops: each counts an event as both tracked and dropped.
-	// (Sampled-out events are counted by samp.)
-	dropInvalid, dropClosed, dropFull atomic.Uint64
+	set     settings
+	send    sendFunc
+	sendRel releasingSend // when set, used instead of send (pooled bodies)
+	bodies  chan *body    // pool of request bodies
+	log     *slog.Logger
+	shards  []shard
+	mask    uint32
+	closed  atomic.Bool
+	chunk   int64 // credit a shard takes from queued at a time
 
 	samp   sampler
 	budget Budget
 	paceMu sync.Mutex // one sender at a time waits on the budget
 
-	sealMu sync.Mutex // serialises sealAll
-	mu     sync.Mutex // guards the queue and the delivery counters below
-	q      queue
-
 	clock clock
 
-	kick      chan struct{} // a batch was sealed (buffered 1)
+	kick      chan struct{} // sealed batches are waiting (buffered 1); never sent by Track
 	notifyCh  chan struct{} // something to report to callbacks (buffered 1)
 	draining  chan struct{} // closed by Close: senders exit when idle
-	stopLoop  chan struct{} // closed by Close: the loop goroutine ends
+	stopLoop  chan struct{} // closed by Close: the loop and ticker goroutines end
 	loopDone  chan struct{}
 	clockDone chan struct{}
 	senders   sync.WaitGroup
 	sendCtx   context.Context
 	cancelCtx context.CancelFunc
+
+	_      [cacheLine]byte
+	queued atomic.Int64 // bytes not yet delivered (shards, sealed, in flight), plus shard credit
+	_      [cacheLine - 8]byte
+	// sealed is a lock-free stack of batches sealed by Track, not yet
+	// moved to the queue (collect does, under mu): Track never takes mu.
+	sealed  atomic.Pointer[batch]
+	sealedN atomic.Uint64 // batches ever sealed by Track (the ticker's rate estimate)
+	_       [cacheLine - 16]byte
+	// act is set by Track (once per tick per core) and cleared by the
+	// ticker, which keeps ticking every millisecond while it is set.
+	act atomic.Uint32
+	// notifyReq asks the ticker to wake the loop (DropOldest evictions).
+	notifyReq atomic.Bool
+	ticks     atomic.Uint64 // ticker wake-ups (tests)
+	_         [cacheLine - 16]byte
+
+	// Track-side drops: each counts an event as both tracked and dropped.
+	// (queue_full drops are counted per shard, sampled-out events by samp.)
+	dropInvalid, dropClosed atomic.Uint64
+	_                       [cacheLine - 16]byte
+
+	sealMu sync.Mutex // serialises sealAll
+	mu     sync.Mutex // guards the queue and the delivery counters below
+	q      queue
 
 	notif notifier // owned by the loop goroutine
 
@@ -92,14 +118,20 @@ type Emitter struct {
 	sp *spool // nil without Config.SpoolDir (spool.go)
 }
 
-// shard is one of the buffers Track encodes into, padded to its own cache
-// lines.
+// cacheLine is the padding unit: two 64-byte lines, since the adjacent-line
+// prefetcher of x86 cores pulls lines in pairs.
+const cacheLine = 128
+
+// shard is one of the buffers Track encodes into, one per P, padded to its
+// own cache lines.
 type shard struct {
+	_        [cacheLine]byte
 	mu       sync.Mutex
 	open     *batch // batch being filled
+	spare    *batch // recycled batches taken from Emitter.free
 	accepted uint64 // events ever accepted into this shard
 	credit   int64  // queue bytes reserved by this shard and not yet used
-	_        [96]byte
+	full     atomic.Uint64
 }
 
 // New validates cfg, applies its defaults and starts the emitter's
@@ -119,20 +151,30 @@ func New(cfg Config) (*Emitter, error) {
 		}
 		return nil, err
 	}
-	e := newEmitter(set, send)
+	e := startEmitter(set, nil, send)
 	e.life.ownHTTP = own
 	return e, nil
 }
 
 // newEmitter starts an emitter around any sender (tests use fakes).
 func newEmitter(set settings, send sendFunc) *Emitter {
+	return startEmitter(set, send, nil)
+}
+
+// startEmitter starts an emitter sending with send, or rel when not nil.
+func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 	n := 1
-	for n < runtime.GOMAXPROCS(0)*4 {
+	for n < runtime.GOMAXPROCS(0) {
 		n <<= 1
+	}
+	if send == nil && rel != nil { // for bodies not from the pool (spool.go)
+		send = func(ctx context.Context, body []byte, sig string) (int, error) { return rel(ctx, body, sig, nil) }
 	}
 	e := &Emitter{
 		set:       set,
 		send:      send,
+		sendRel:   rel,
+		bodies:    make(chan *body, 4),
 		log:       set.logger,
 		shards:    make([]shard, n),
 		mask:      uint32(n - 1),
@@ -150,10 +192,9 @@ func newEmitter(set settings, send sendFunc) *Emitter {
 	e.samp.init(set.sampling, set.sampleRate)
 	e.budget = set.budget
 	e.q.init(set.batchSize, n, set.maxQueueBytes)
-	e.chunk = min(16<<10, set.maxQueueBytes/int64(8*n))
-	e.clock.init()
+	e.chunk = min(16<<10, set.maxQueueBytes/int64(8*max(n, 4)))
 	for i := range e.shards {
-		e.shards[i].open = e.q.newBatch()
+		e.shards[i].open = e.newBatch(&e.shards[i])
 	}
 	e.sendCtx, e.cancelCtx = context.WithCancel(context.Background())
 	e.notif.init(e)
@@ -168,17 +209,15 @@ func newEmitter(set settings, send sendFunc) *Emitter {
 		go e.sender()
 	}
 	go e.loop()
-	go func() {
-		defer close(e.clockDone)
-		e.clock.run(e.stopLoop)
-	}()
+	go e.ticker()
 	return e
 }
 
 // Track encodes ev into the emitter's queue and returns at once: it never
-// blocks on the network, the flusher or a full queue, and allocates nothing
-// in steady state. The caller may reuse ev as soon as Track returns. A zero
-// ev.Timestamp is stamped with the current time (ev itself is not modified).
+// blocks on the network, the flusher or a full queue, never wakes another
+// goroutine, and allocates nothing in steady state. The caller may reuse ev
+// as soon as Track returns. A zero ev.Timestamp is stamped with the current
+// time (ev itself is not modified).
 //
 // Sampling (Config.SampleRate, or adaptive sampling by default) decides
 // first: an event sampled out is counted under "sampled" and not validated.
@@ -209,47 +248,51 @@ func (e *Emitter) Track(ev *pecta.Event) error {
 	} else {
 		sec, nsec = ev.Timestamp.Unix(), uint32(ev.Timestamp.Nanosecond())
 	}
+	size := recordSize(ev)
 
-	s := e.lockShard()
+	s := &e.shards[uint32(procID())&e.mask]
+	if !s.mu.TryLock() {
+		s = e.lockAnyShard()
+	}
 	if e.closed.Load() { // Close seals shards after setting closed
 		s.mu.Unlock()
 		e.dropClosed.Add(1)
 		return ErrClosed
 	}
-	b := s.open
-	mark := len(b.rec)
-	b.rec = appendRecord(b.rec, ev, sec, nsec)
-	size := int64(len(b.rec) - mark)
-	if s.credit >= size {
-		s.credit -= size // the common case: no shared cache line touched
-	} else if !e.reserve(s, size) {
-		b.rec = b.rec[:mark]
+	// the bound is checked before anything is copied
+	if s.credit < int64(size) && !e.reserve(s, int64(size)) {
+		s.full.Add(1) // on the shard's own line
 		s.mu.Unlock()
-		e.dropFull.Add(1)
 		return ErrQueueFull
 	}
+	s.credit -= int64(size)
+	b := s.open
+	b.rec = putRecord(b.rec, size, ev, sec, nsec)
 	b.n++
-	b.bytes += size
+	b.bytes += int64(size)
 	s.accepted++
 	if b.n >= e.set.batchSize || len(b.rec) >= maxBatchBytes {
 		e.seal(s)
 	}
 	s.mu.Unlock()
+	if e.act.Load() == 0 { // once per tick and core: keeps the ticker fast
+		e.act.Store(1)
+	}
 	return nil
 }
 
-// lockShard returns a locked shard, preferring one nobody holds.
-func (e *Emitter) lockShard() *shard {
-	i := rand.Uint32()
-	for k := uint32(0); k <= e.mask; k++ {
-		s := &e.shards[(i+k)&e.mask]
-		if s.mu.TryLock() {
-			return s
+// lockAnyShard locks some shard when the caller's own is busy (the caller
+// moved to another P after picking it, or sealAll holds it). It never
+// queues on a mutex, so that no Unlock has a waiter to wake.
+func (e *Emitter) lockAnyShard() *shard {
+	for {
+		for i := range e.shards {
+			if s := &e.shards[i]; s.mu.TryLock() {
+				return s
+			}
 		}
+		runtime.Gosched()
 	}
-	s := &e.shards[i&e.mask]
-	s.mu.Lock()
-	return s
 }
 
 // invalidError is what Track returns for an invalid event.
@@ -259,20 +302,32 @@ func (e *invalidError) Error() string        { return "telemetry: track: " + e.e
 func (e *invalidError) Unwrap() error        { return e.err }
 func (e *invalidError) Is(target error) bool { return target == ErrInvalidEvent }
 
-// reserve charges size bytes to the queue bound for shard s, taking a
-// chunk of credit from the shared counter so that most calls to Track touch
-// only their shard. It applies the overflow policy when the bound is
-// reached and reports whether the bytes were reserved. The caller holds
-// s.mu.
+// reserve adds to shard s's credit so that it covers size bytes, taking
+// a chunk more from the shared counter when there is room, so that most
+// calls to Track touch only their shard. A full queue costs one load
+// (DropNewest: no read-modify-write on the shared line). It applies the
+// overflow policy when the bound is reached and reports whether the bytes
+// were reserved. The caller holds s.mu.
 func (e *Emitter) reserve(s *shard, size int64) bool {
 	need := size - s.credit
-	if e.queued.Add(need+e.chunk) <= e.set.maxQueueBytes {
-		s.credit = e.chunk
-		return true
+	limit := e.set.maxQueueBytes
+	if q := e.queued.Load(); q+need <= limit {
+		take := need
+		if q+need+e.chunk <= limit {
+			take += e.chunk
+		}
+		if e.queued.Add(take) <= limit {
+			s.credit += take
+			return true
+		}
+		e.queued.Add(-take)
 	}
-	e.queued.Add(-e.chunk) // no room for a chunk: take just what is needed
-	if e.queued.Load() <= e.set.maxQueueBytes || e.makeRoom() {
-		s.credit = 0
+	if e.set.overflow != DropOldest {
+		return false
+	}
+	e.queued.Add(need)
+	if e.queued.Load() <= limit || e.makeRoom() {
+		s.credit += need
 		return true
 	}
 	e.queued.Add(-need)
@@ -283,11 +338,9 @@ func (e *Emitter) reserve(s *shard, size int64) bool {
 // the oldest sealed batches not in flight until the queue fits again. It
 // reports whether the bound now holds. The caller holds a shard lock.
 func (e *Emitter) makeRoom() bool {
-	if e.set.overflow != DropOldest {
-		return false
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.collect()
 	if e.queued.Load()-e.q.listBytes > e.set.maxQueueBytes {
 		// evicting every queued batch would still not make room (the rest
 		// is in flight or in open batches): drop only the new event
@@ -303,21 +356,66 @@ func (e *Emitter) makeRoom() bool {
 		e.q.completed(b)
 		e.q.recycle(b)
 	}
-	e.signalNotify()
+	e.notifyReq.Store(true) // the ticker wakes the loop: Track does not
 	return true
 }
 
-// seal moves shard s's open batch to the send queue and gives s a fresh
-// one. The caller holds s.mu.
+// seal hands shard s's open batch to the senders and gives s a fresh one.
+// It takes no lock but s.mu (held by the caller) and wakes nobody: the
+// batch goes on the lock-free sealed stack, which the senders check after
+// every batch and the ticker every millisecond.
 func (e *Emitter) seal(s *shard) {
-	e.mu.Lock()
-	e.q.push(s.open)
-	s.open = e.q.newBatch()
-	e.mu.Unlock()
-	select {
-	case e.kick <- struct{}{}:
-	default:
+	b := s.open
+	if b.n >= e.set.batchSize && int64(len(b.rec)) != e.q.recHint.Load() {
+		e.q.recHint.Store(int64(len(b.rec)))
 	}
+	s.open = e.newBatch(s)
+	for {
+		top := e.sealed.Load()
+		b.next = top
+		if e.sealed.CompareAndSwap(top, b) {
+			e.sealedN.Add(1) // same cache line as sealed: no extra miss
+			return
+		}
+	}
+}
+
+// collect moves the batches sealed by Track to the queue, oldest first.
+// The caller holds e.mu.
+func (e *Emitter) collect() {
+	top := e.sealed.Swap(nil)
+	if top == nil {
+		return
+	}
+	var fifo *batch
+	for top != nil { // reverse the stack
+		next := top.next
+		top.next = fifo
+		fifo = top
+		top = next
+	}
+	for fifo != nil {
+		next := fifo.next
+		e.q.push(fifo)
+		fifo = next
+	}
+}
+
+// newBatch returns an empty batch for shard s, whose lock the caller holds:
+// from the shard's spares, else from the free stack (taken whole), else a
+// new one.
+func (e *Emitter) newBatch(s *shard) *batch {
+	b := s.spare
+	if b == nil {
+		b = e.q.takeFree()
+	}
+	if b == nil {
+		b = e.q.alloc()
+	} else {
+		s.spare = b.next
+	}
+	b.reset()
+	return b
 }
 
 // sealAll seals every non-empty shard, merging partial batches so that
@@ -326,9 +424,12 @@ func (e *Emitter) seal(s *shard) {
 func (e *Emitter) sealAll() uint64 {
 	e.sealMu.Lock()
 	defer e.sealMu.Unlock()
+	e.mu.Lock()
+	e.collect() // batches Track sealed before keep their order
+	e.mu.Unlock()
 	for i := range e.shards {
 		s := &e.shards[i]
-		s.mu.Lock()
+		lockShard(s)
 		if s.open.n > 0 {
 			e.mu.Lock()
 			s.open = e.q.merge(s.open, e.set.batchSize)
@@ -337,6 +438,7 @@ func (e *Emitter) sealAll() uint64 {
 		s.mu.Unlock()
 	}
 	e.mu.Lock()
+	e.collect()
 	e.q.sealTail()
 	last := e.q.lastSeq
 	e.mu.Unlock()
@@ -345,6 +447,24 @@ func (e *Emitter) sealAll() uint64 {
 	default:
 	}
 	return last
+}
+
+// lockShard locks s for a goroutine other than Track's (sealAll, Stats)
+// without ever queueing on the mutex: a Track unlocking s then never finds
+// a waiter to wake. Track holds a shard for tens of nanoseconds.
+func lockShard(s *shard) {
+	for !s.mu.TryLock() {
+		runtime.Gosched()
+	}
+}
+
+// droppedFull returns the events refused by a full queue in Track.
+func (e *Emitter) droppedFull() uint64 {
+	var n uint64
+	for i := range e.shards {
+		n += e.shards[i].full.Load()
+	}
+	return n
 }
 
 func (e *Emitter) signalNotify() {

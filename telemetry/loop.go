@@ -66,7 +66,7 @@ func (n *notifier) run() {
 	}
 	var reports []DropReport
 	_, sampled := e.samp.totals()
-	cur := [4]uint64{e.dropInvalid.Load(), sampled, e.dropClosed.Load(), e.dropFull.Load()}
+	cur := [4]uint64{e.dropInvalid.Load(), sampled, e.dropClosed.Load(), e.droppedFull()}
 	names := [4]string{ReasonInvalid, ReasonSampled, ReasonClosed, ReasonQueueFull}
 	e.mu.Lock()
 	for i := range cur {

@@ -58,7 +58,7 @@ func newWithSettings(t *testing.T, cfg Config, edit func(*settings)) *Emitter {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEmitter(set, send)
+	e := startEmitter(set, nil, send)
 	e.life.ownHTTP = own
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -1,5 +1,7 @@
 package telemetry
 
+import "sync/atomic"
+
 // batch is one request's worth of events, as records (the sender builds
 // the JSON body once, in its own buffer). Batches are recycled through the
 // queue's free list, so steady state allocates none.
@@ -10,10 +12,11 @@ type batch struct {
 	bytes int64  // bytes accounted in Emitter.queued
 	seq   uint64 // order of sealing, 0 while open
 	paced bool   // in flight, its first attempt already waited on the budget
+	body  *body  // the request body while a sender delivers it
 	// Track writes rec, n and bytes of a shard's open batch on every call:
 	// padding to 128 bytes (an allocator size class) keeps two batches off
 	// a shared cache line.
-	_ [64]byte
+	_ [56]byte
 }
 
 func (b *batch) reset() {
@@ -24,18 +27,24 @@ func (b *batch) reset() {
 }
 
 // queue holds sealed batches in FIFO order, the batches being sent, the
-// free list and the delivery counters. Every field is guarded by Emitter.mu.
+// free list and the delivery counters. Every field is guarded by Emitter.mu
+// except the atomic ones (the free list, listLen).
 type queue struct {
 	head, tail   *batch
-	mergeTail    *batch // partial batches merged by sealAll, not yet sealed
-	queuedEvents uint64 // events in the list and in mergeTail
-	listBytes    int64  // bytes of the batches in the list (evictable by DropOldest)
+	mergeTail    *batch       // partial batches merged by sealAll, not yet sealed
+	queuedEvents uint64       // events in the list and in mergeTail
+	listLen      atomic.Int32 // batches in the list; read without the lock by the ticker
+	listBytes    int64        // bytes of the batches in the list (evictable by DropOldest)
 	lastSeq      uint64
 	inflight     []*batch
 	inflightEvts uint64
 
-	free     *batch
-	nfree    int
+	// free is a lock-free stack of recycled batches: recycle pushes
+	// (senders, without mu), Track takes the whole stack at once into its
+	// shard, and newBatch takes one. Taking the whole stack avoids ABA.
+	free     atomic.Pointer[batch]
+	nfree    atomic.Int64 // about the batches in free (a bound, not an exact count)
+	recHint  atomic.Int64 // record bytes of the last full batch: sizes new batches
 	maxFree  int
 	bodyCap  int
 	progress chan struct{} // closed when a batch completes; nil if nobody waits
@@ -62,27 +71,64 @@ func (q *queue) init(batchSize, shards int, maxQueueBytes int64) {
 	q.inflight = make([]*batch, 0, 4)
 }
 
-// newBatch returns an empty batch from the free list or a new one.
+// newBatch returns an empty batch from the free list or a new one. It
+// takes no lock (Track's shards use takeFree instead).
 func (q *queue) newBatch() *batch {
-	b := q.free
+	b := q.takeFree()
 	if b == nil {
-		b = &batch{rec: make([]byte, 0, q.bodyCap)}
-	} else {
-		q.free = b.next
-		q.nfree--
+		b = q.alloc()
+	} else if rest := b.next; rest != nil {
+		q.pushChain(rest)
 	}
 	b.reset()
 	return b
 }
 
-// recycle returns a finished batch to the free list.
+// takeFree takes the whole free stack, or returns nil.
+func (q *queue) takeFree() *batch {
+	b := q.free.Swap(nil)
+	if b != nil {
+		q.nfree.Store(0)
+	}
+	return b
+}
+
+// alloc allocates a batch sized for a full batch like the last one, with
+// an eighth to spare.
+func (q *queue) alloc() *batch {
+	c := int(q.recHint.Load())
+	c += c / 8
+	if c < 4<<10 {
+		c = q.bodyCap
+	}
+	return &batch{rec: make([]byte, 0, c)}
+}
+
+// pushChain pushes a chain of batches (linked by next) on the free stack.
+func (q *queue) pushChain(first *batch) {
+	last, n := first, int64(1)
+	for last.next != nil {
+		last = last.next
+		n++
+	}
+	for {
+		top := q.free.Load()
+		last.next = top
+		if q.free.CompareAndSwap(top, first) {
+			q.nfree.Add(n)
+			return
+		}
+	}
+}
+
+// recycle returns a finished batch to the free list. b may be reused by
+// Track from then on. It takes no lock.
 func (q *queue) recycle(b *batch) {
-	if q.nfree >= q.maxFree || cap(b.rec) > 2*maxBatchBytes {
+	if q.nfree.Load() >= int64(q.maxFree) || cap(b.rec) > 2*maxBatchBytes {
 		return
 	}
-	b.next = q.free
-	q.free = b
-	q.nfree++
+	b.next = nil
+	q.pushChain(b)
 }
 
 // push seals b and appends it to the FIFO.
@@ -96,6 +142,7 @@ func (q *queue) push(b *batch) {
 		q.tail.next = b
 	}
 	q.tail = b
+	q.listLen.Add(1)
 	q.queuedEvents += uint64(b.n)
 	q.listBytes += b.bytes
 }
@@ -111,6 +158,7 @@ func (q *queue) popHead() *batch {
 		q.tail = nil
 	}
 	b.next = nil
+	q.listLen.Add(-1)
 	q.queuedEvents -= uint64(b.n)
 	q.listBytes -= b.bytes
 	return b

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/pecta-ai/pecta-go/internal/wire"
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
@@ -17,24 +18,56 @@ import (
 //
 // Record layout, little endian:
 //
-//	flags u8 (bit 0 passed) | gates u8 | sec i64 | nsec u32 | total_latency f64
+//	flags u8 (bit 0 passed: the outcome sent) | gates u8 | sec i64 | nsec u32 | total_latency f64
 //	agent_id str | tool str | gates × (flags u8 (bit 0 passed, bit 1 skipped) | latency f64 | name str | reason str)
 //
 // where str is a u16 byte length followed by the bytes. Validate bounds
 // every string to at most 2000 bytes and the gates to 50, so the widths fit.
 
+// recordSize returns the length of ev's record, so that Track can check
+// the queue bound before copying anything.
+func recordSize(ev *pecta.Event) int {
+	n := recordHeader + 4 + len(ev.AgentID) + len(ev.Tool)
+	for i := range ev.Gates {
+		g := &ev.Gates[i]
+		n += gateHeader + 4 + len(g.Name) + len(g.Reason)
+	}
+	return n
+}
+
+const (
+	recordHeader = 22 // flags, gates, sec, nsec, total_latency
+	gateHeader   = 9  // flags, latency
+)
+
 // appendRecord appends ev's record, with timestamp sec/nsec, to dst.
 func appendRecord(dst []byte, ev *pecta.Event, sec int64, nsec uint32) []byte {
+	return putRecord(dst, recordSize(ev), ev, sec, nsec)
+}
+
+// putRecord is appendRecord for a size already computed by recordSize (Track
+// checks the queue bound with it first): the record is written in place,
+// with one capacity check for the whole of it.
+func putRecord(dst []byte, size int, ev *pecta.Event, sec int64, nsec uint32) []byte {
+	at := len(dst)
+	if cap(dst)-at < size {
+		dst = growRecords(dst, size)
+	}
+	dst = dst[:at+size]
+	r := dst[at:]
 	var flags byte
 	if ev.Passed {
 		flags = 1
 	}
-	dst = append(dst, flags, byte(len(ev.Gates)))
-	dst = binary.LittleEndian.AppendUint64(dst, uint64(sec))
-	dst = binary.LittleEndian.AppendUint32(dst, nsec)
-	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(ev.TotalLatencyMS))
-	dst = appendStr(dst, ev.AgentID)
-	dst = appendStr(dst, ev.Tool)
+	_ = r[recordHeader-1]
+	r[0] = flags
+	r[1] = byte(len(ev.Gates))
+	binary.LittleEndian.PutUint64(r[2:], uint64(sec))
+	binary.LittleEndian.PutUint32(r[10:], nsec)
+	binary.LittleEndian.PutUint64(r[14:], math.Float64bits(ev.TotalLatencyMS))
+	p := putStr(r, recordHeader, ev.AgentID)
+	p = putStr(r, p, ev.Tool)
+	all := true // with gates, the outcome sent is derived from them (pecta.Event)
 	for i := range ev.Gates {
 		g := &ev.Gates[i]
 		var gf byte
@@ -44,42 +77,149 @@ func appendRecord(dst []byte, ev *pecta.Event, sec int64, nsec uint32) []byte {
 		if g.Skipped {
 			gf |= 2
 		}
-		dst = append(dst, gf)
-		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(g.LatencyMS))
-		dst = appendStr(dst, g.Name)
-		dst = appendStr(dst, g.Reason)
+		all = all && gf != 0
+		q := r[p : p+gateHeader]
+		q[0] = gf
+		binary.LittleEndian.PutUint64(q[1:], math.Float64bits(g.LatencyMS))
+		p = putStr(r, p+gateHeader, g.Name)
+		p = putStr(r, p, g.Reason)
+	}
+	if len(ev.Gates) > 0 {
+		r[0] = 0
+		if all {
+			r[0] = 1
+		}
 	}
 	return dst
 }
 
-func appendStr(dst []byte, s string) []byte {
-	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(s)))
-	return append(dst, s...)
+// growRecords returns dst with room for n more bytes (an event larger than
+// the batch's buffer: rare, and it allocates).
+func growRecords(dst []byte, n int) []byte {
+	return append(dst[:len(dst):len(dst)], make([]byte, n)...)[:len(dst)]
 }
 
-// recordEncoder turns records back into events and appends their JSON.
-// Strings alias the record bytes, which stay untouched until the batch is
-// recycled, after encoding.
+// putStr writes s as a u16 length and its bytes at r[p:] and returns the
+// offset after it.
+func putStr(r []byte, p int, s string) int {
+	binary.LittleEndian.PutUint16(r[p:], uint16(len(s)))
+	if len(s) == 0 { // empty reasons are common: no call to memmove
+		return p + 2
+	}
+	return p + 2 + copy(r[p+2:], s)
+}
+
+// recordEncoder turns records into their JSON, byte for byte what
+// pecta.Event.AppendJSON gives for the event the record was made from
+// (TestRecordJSONMatchesEvent), without building the event: it writes the
+// fields straight from the record, and formats a timestamp by appending
+// the milliseconds to the cached text of its second (events of a batch
+// share a handful of seconds, and the calendar arithmetic of
+// time.AppendFormat costs ~100 ns).
 type recordEncoder struct {
-	ev    pecta.Event
+	ev    pecta.Event // for decode (tests)
 	gates []pecta.GateResult
+
+	sec    int64    // second whose text is cached, valid when secLen > 0
+	secTxt [20]byte // "2006-01-02T15:04:05."
+	secLen int
 }
 
 // appendJSON appends the JSON of every record in rec, comma separated.
 func (r *recordEncoder) appendJSON(dst, rec []byte) []byte {
 	first := true
 	for len(rec) > 0 {
-		rec = r.decode(rec)
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = r.ev.AppendJSON(dst)
+		dst, rec = r.appendOne(dst, rec)
 	}
 	return dst
 }
 
-// decode reads one record into r.ev and returns the rest of rec.
+// appendOne appends the JSON of the first record of rec and returns the
+// rest of rec.
+func (r *recordEncoder) appendOne(dst, rec []byte) ([]byte, []byte) {
+	flags, ngates := rec[0], int(rec[1])
+	sec := int64(binary.LittleEndian.Uint64(rec[2:]))
+	nsec := binary.LittleEndian.Uint32(rec[10:])
+	lat := math.Float64frombits(binary.LittleEndian.Uint64(rec[14:]))
+	rec = rec[recordHeader:]
+	var agent, tool string
+	agent, rec = readStr(rec)
+	tool, rec = readStr(rec)
+	dst = append(dst, `{"agent_id":`...)
+	dst = wire.AppendString(dst, agent)
+	if tool != "" {
+		dst = append(dst, `,"tool":`...)
+		dst = wire.AppendString(dst, tool)
+	}
+	if flags&1 != 0 {
+		dst = append(dst, `,"passed":true,"total_latency_ms":`...)
+	} else {
+		dst = append(dst, `,"passed":false,"total_latency_ms":`...)
+	}
+	dst = wire.AppendFloat(dst, lat)
+	if sec != zeroTimeUnix || nsec != 0 { // as AppendJSON: a zero time is omitted
+		dst = append(dst, `,"timestamp":"`...)
+		dst = r.appendTime(dst, sec, nsec)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `,"gates":[`...)
+	for i := range ngates {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		gf := rec[0]
+		glat := math.Float64frombits(binary.LittleEndian.Uint64(rec[1:]))
+		rec = rec[gateHeader:]
+		var name, reason string
+		name, rec = readStr(rec)
+		reason, rec = readStr(rec)
+		dst = append(dst, `{"name":`...)
+		dst = wire.AppendString(dst, name)
+		if gf&1 != 0 {
+			dst = append(dst, `,"passed":true,"latency_ms":`...)
+		} else {
+			dst = append(dst, `,"passed":false,"latency_ms":`...)
+		}
+		dst = wire.AppendFloat(dst, glat)
+		if reason != "" {
+			dst = append(dst, `,"reason":`...)
+			dst = wire.AppendString(dst, reason)
+		}
+		if gf&2 != 0 {
+			dst = append(dst, `,"skipped":true`...)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, "]}"...), rec
+}
+
+// zeroTimeUnix is time.Time{}.Unix().
+const zeroTimeUnix = -62135596800
+
+// appendTime appends sec/nsec in the wire's layout, unquoted
+// ("2026-05-07T14:22:44.123Z", UTC, milliseconds truncated as
+// time.AppendFormat does).
+func (r *recordEncoder) appendTime(dst []byte, sec int64, nsec uint32) []byte {
+	if r.secLen == 0 || sec != r.sec {
+		b := time.Unix(sec, 0).UTC().AppendFormat(r.secTxt[:0], "2006-01-02T15:04:05.")
+		if len(b) != len(r.secTxt) { // not a four-digit year: Validate prevents it
+			r.secLen = 0
+			dst = time.Unix(sec, int64(nsec)).UTC().AppendFormat(dst, wire.TimeLayout)
+			return dst
+		}
+		r.sec, r.secLen = sec, len(b)
+	}
+	dst = append(dst, r.secTxt[:r.secLen]...)
+	ms := nsec / 1e6
+	return append(dst, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
+}
+
+// decode reads one record into r.ev and returns the rest of rec (the
+// reference appendOne is tested against).
 func (r *recordEncoder) decode(rec []byte) []byte {
 	flags, ngates := rec[0], int(rec[1])
 	sec := int64(binary.LittleEndian.Uint64(rec[2:]))

@@ -297,7 +297,7 @@ func (e *Emitter) adjustSampling(now time.Time) {
 	// everything kept and not yet delivered or dropped, open shard
 	// batches included, without taking the shard locks
 	seen, out := e.samp.totals()
-	refused := e.dropInvalid.Load() + e.dropClosed.Load() + e.dropFull.Load()
+	refused := e.dropInvalid.Load() + e.dropClosed.Load() + e.droppedFull()
 	e.mu.Lock()
 	done := e.q.sent + e.q.dropTotal
 	e.mu.Unlock()

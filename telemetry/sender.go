@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/pecta-ai/pecta-go/internal/hmacsig"
@@ -14,20 +15,66 @@ import (
 )
 
 // sendBuffers are one sender's encoding state.
-//
-// Each batch gets a body of its own, sized from the previous one so that it
-// is built without regrowing: net/http may still be reading a request body
-// after the response arrived (a server that answers before reading), so a
-// body is never reused for the next batch.
 type sendBuffers struct {
 	enc     recordEncoder
-	bodyCap int
+	bodyCap int // for bodies built outside the pool (spool.go)
 	sig     []byte
 	signer  *hmacsig.Signer // nil when batches are unsigned; reused HMAC state
 }
 
 // initialBodyCap fits a full batch of typical events.
 const initialBodyCap = 32 << 10
+
+// maxPooledBody: larger bodies are left to the GC.
+const maxPooledBody = 1 << 20
+
+// body is a request body from the emitter's pool. net/http may still read
+// a body after the response arrived (a server that answers before reading
+// it), so a body goes back to the pool only when every attempt's request
+// released it (see pecta.Client.IngestBatch) and deliver is done with it.
+type body struct {
+	buf       []byte
+	refs      atomic.Int32
+	pool      chan *body
+	releaseFn func() // b.release, bound once
+}
+
+func (b *body) release() {
+	if b.refs.Add(-1) == 0 {
+		if cap(b.buf) > maxPooledBody {
+			return
+		}
+		select {
+		case b.pool <- b:
+		default: // pool full: left to the GC
+		}
+	}
+}
+
+// getBody returns an empty body from the pool, or a new one, held once.
+func (e *Emitter) getBody() *body {
+	var b *body
+	select {
+	case b = <-e.bodies:
+	default:
+		b = &body{buf: make([]byte, 0, initialBodyCap), pool: e.bodies}
+		b.releaseFn = b.release
+	}
+	b.buf = b.buf[:0]
+	b.refs.Store(1)
+	return b
+}
+
+// sendBatch sends body for batch b in one attempt. With a sender that
+// reports when net/http is done with the body, each attempt holds b's
+// pooled body until then.
+func (e *Emitter) sendBatch(ctx context.Context, b *batch, body []byte, sig string) (int, error) {
+	if e.sendRel == nil || b.body == nil { // b.body is nil for a body not from the pool (spool.go)
+		return e.send(ctx, body, sig)
+	}
+	b.body.refs.Add(1)
+	return e.sendRel(ctx, body, sig, b.body.releaseFn)
+}
 
 // sender delivers sealed batches one at a time until Close.
 func (e *Emitter) sender() {
@@ -64,6 +111,7 @@ func (e *Emitter) next() *batch {
 			return nil // Close's deadline passed: Close drops what is queued
 		}
 		e.mu.Lock()
+		e.collect() // batches Track sealed
 		waiting := e.q.head != nil
 		e.mu.Unlock()
 		if waiting {
@@ -76,6 +124,7 @@ func (e *Emitter) next() *batch {
 		case <-e.kick:
 		case <-e.draining:
 			e.mu.Lock()
+			e.collect()
 			empty := e.q.head == nil
 			e.mu.Unlock()
 			if empty {
@@ -111,6 +160,7 @@ func (e *Emitter) takePaced() *batch {
 		e.sealAll()
 	}
 	e.mu.Lock()
+	e.collect()
 	b := e.q.takeFull(e.set.batchSize)
 	more := e.q.head != nil
 	e.mu.Unlock()
@@ -155,18 +205,21 @@ func (e *Emitter) deliver(b *batch, buf *sendBuffers) {
 	if probe {
 		defer e.life.keys.probeDone()
 	}
-	body := make([]byte, 0, buf.bodyCap)
-	body = append(body, `{"events":[`...)
+	bb := e.getBody()
+	body := append(bb.buf, `{"events":[`...)
 	body = buf.enc.appendJSON(body, b.rec)
 	body = append(body, "]}"...)
-	buf.bodyCap = max(initialBodyCap, len(body)+len(body)/8)
+	bb.buf = body
 	sig := ""
 	if buf.signer != nil {
 		// signed once over exactly the bytes sent; every retry reuses both
 		buf.sig = buf.signer.AppendSign(buf.sig[:0], body)
 		sig = string(buf.sig)
 	}
+	b.body = bb
 	out := e.attempts(b, body, sig)
+	b.body = nil
+	bb.release()
 	e.account(b, out)
 }
 
@@ -180,7 +233,7 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 			}
 		}
 		ctx, cancel := context.WithTimeout(e.sendCtx, e.set.requestTimeout)
-		accepted, err := e.send(ctx, body, sig)
+		accepted, err := e.sendBatch(ctx, b, body, sig)
 		cancel()
 		if err == nil {
 			e.onAccepted()
@@ -295,5 +348,7 @@ func (e *Emitter) account(b *batch, out outcome) {
 		e.log.Warn("telemetry: ingest answered 2xx without a valid count; counting the batch as unconfirmed (reported once)",
 			slog.Uint64("events", accepted), slog.Any("error", out.err))
 	}
-	e.signalNotify()
+	if reason != "" || out.err != nil { // else nothing to report: wake nobody
+		e.signalNotify()
+	}
 }

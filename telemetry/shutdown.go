@@ -122,6 +122,7 @@ func (e *Emitter) close(ctx context.Context) error {
 	}
 
 	e.mu.Lock()
+	e.collect()
 	for b := e.q.popHead(); b != nil; b = e.q.popHead() {
 		e.queued.Add(-b.bytes)
 		e.q.drop(ReasonShutdown, uint64(b.n), ctxErr)

@@ -257,6 +257,7 @@ func (q *queue) unshiftBatch(b *batch) {
 	if q.tail == nil {
 		q.tail = b
 	}
+	q.listLen.Add(1)
 	q.queuedEvents += uint64(b.n)
 	q.listBytes += b.bytes
 }
@@ -279,6 +280,7 @@ func (e *Emitter) spooler() {
 		}
 		group = group[:0]
 		e.mu.Lock()
+		e.collect() // batches Track sealed (emitter.go)
 		failed := sp.failed != nil
 		for !failed && len(group) < spoolGroupMax {
 			b := e.q.take()
@@ -299,6 +301,7 @@ func (e *Emitter) spooler() {
 		case <-e.kick:
 		case <-e.draining:
 			e.mu.Lock()
+			e.collect()
 			empty := e.q.head == nil
 			e.mu.Unlock()
 			if empty || failed {
@@ -436,6 +439,7 @@ func (e *Emitter) nextSpooled() (*spoolEntry, *batch) {
 			e.q.inflight = append(e.q.inflight, b)
 			e.q.inflightEvts += uint64(b.n)
 		} else if sp.failed != nil {
+			e.collect()
 			b = e.q.take()
 		}
 		more := sp.head != nil || (sp.failed != nil && e.q.head != nil)
@@ -450,6 +454,7 @@ func (e *Emitter) nextSpooled() (*spoolEntry, *batch) {
 		case <-sp.ready:
 		case <-sp.writerDone:
 			e.mu.Lock()
+			e.collect()
 			empty := sp.head == nil && (sp.failed == nil || e.q.head == nil)
 			e.mu.Unlock()
 			if empty {

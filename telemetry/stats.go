@@ -78,9 +78,10 @@ type DropReport struct {
 // every shard lock, so call it for monitoring, not per event.
 func (e *Emitter) Stats() Stats {
 	for i := range e.shards {
-		e.shards[i].mu.Lock()
+		lockShard(&e.shards[i])
 	}
 	e.mu.Lock()
+	e.collect()
 	var st Stats
 	var accepted, open uint64
 	var credit int64
@@ -90,7 +91,7 @@ func (e *Emitter) Stats() Stats {
 		credit += e.shards[i].credit
 	}
 	seen, sampled := e.samp.totals()
-	invalid, closed, full := e.dropInvalid.Load(), e.dropClosed.Load(), e.dropFull.Load()
+	invalid, closed, full := e.dropInvalid.Load(), e.dropClosed.Load(), e.droppedFull()
 	st.DroppedByReason = make(map[string]uint64, len(e.q.dropped)+4)
 	for k, v := range e.q.dropped {
 		st.DroppedByReason[k] = v

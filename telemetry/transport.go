@@ -1,7 +1,6 @@
 package telemetry
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/pecta-ai/pecta-go/internal/clientlink"
@@ -13,8 +12,10 @@ import (
 // pause) and never gets the secret key: the emitter signs each batch once
 // and passes only the signature. Without Config.HTTPClient the emitter
 // gets an HTTP client of its own, returned as own so that Close can close
-// its idle connections.
-func newClientSender(set *settings) (send sendFunc, own *http.Client, err error) {
+// its idle connections. It posts with Client.IngestBatch: one attempt, no
+// retry machinery, and the body released back to the emitter's pool once
+// net/http is done with it.
+func newClientSender(set *settings) (send releasingSend, own *http.Client, err error) {
 	hc := set.httpClient
 	if hc == nil {
 		hc = clientlink.DefaultHTTPClient()
@@ -39,11 +40,5 @@ func newClientSender(set *settings) (send sendFunc, own *http.Client, err error)
 		}
 		return nil, nil, &ConfigError{Field: "BaseURL", Reason: err.Error()}
 	}
-	return func(ctx context.Context, body []byte, sig string) (int, error) {
-		res, err := c.IngestRaw(ctx, body, sig)
-		if err != nil {
-			return 0, err
-		}
-		return res.Accepted, nil
-	}, own, nil
+	return c.IngestBatch, own, nil
 }

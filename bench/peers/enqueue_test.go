@@ -14,7 +14,7 @@ func BenchmarkEnqueue(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			s := newSink()
 			defer s.Close()
-			e, err := p.make(s.URL)
+			e, err := p.start(s)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -37,7 +37,7 @@ func BenchmarkEnqueueParallel(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			s := newSink()
 			defer s.Close()
-			e, err := p.make(s.URL)
+			e, err := p.start(s)
 			if err != nil {
 				b.Fatal(err)
 			}

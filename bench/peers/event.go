@@ -33,14 +33,23 @@ type enqueuer interface {
 
 // peer names an emitter and how to build one that sends to the sink at url.
 type peer struct {
-	name string
-	make func(url string) (enqueuer, error)
+	name     string
+	make     func(url string) (enqueuer, error)
+	makeSink func(s *sink) (enqueuer, error) // peers that need more than the URL
+}
+
+// start builds p's emitter against s.
+func (p peer) start(s *sink) (enqueuer, error) {
+	if p.makeSink != nil {
+		return p.makeSink(s)
+	}
+	return p.make(s.URL)
 }
 
 // peers lists the emitters in table order. pecta is registered first by
 // pecta.go.
 var peers = []peer{
-	{"posthog", newPosthog},
-	{"segment", newSegment},
-	{"otel", newOTel},
+	{name: "posthog", make: newPosthog},
+	{name: "segment", make: newSegment},
+	{name: "otel", make: newOTel},
 }

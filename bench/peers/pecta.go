@@ -15,7 +15,7 @@ const (
 )
 
 func init() {
-	peers = append([]peer{{"pecta", newPecta}, {"pecta-kept", newPectaKept}}, peers...)
+	peers = append([]peer{{name: "pecta", make: newPecta}, {name: "pecta-kept", make: newPectaKept}}, peers...)
 }
 
 // keptQueueBytes is a queue bound no benchmark run reaches (a record is
@@ -80,7 +80,7 @@ func (p pectaPeer) dropRatio() float64 {
 }
 
 func (p pectaPeer) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // /pecta-kept may hold millions of events
 	defer cancel()
 	return p.em.Close(ctx)
 }

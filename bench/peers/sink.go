@@ -3,6 +3,7 @@ package peers
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,8 +16,12 @@ import (
 // every body in full so that each peer pays the same transport cost.
 type sink struct {
 	*httptest.Server
-	requests atomic.Int64
+	requests atomic.Int64 // HTTP requests and UDP datagrams
 	bytes    atomic.Int64
+	udp      *net.UDPConn // DogStatsD datagrams
+	udpAddr  string
+	udpDone  chan struct{}
+	udpFirst chan struct{} // closed at the first datagram
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -59,7 +64,33 @@ func newSink() *sink {
 		_, _ = io.WriteString(w, `{}`)
 	})
 	s.Server = httptest.NewServer(mux)
+	udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		panic("sink: " + err.Error())
+	}
+	s.udp, s.udpAddr, s.udpDone, s.udpFirst = udp, udp.LocalAddr().String(), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.udpDone)
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := udp.Read(buf)
+			if err != nil {
+				return // closed
+			}
+			if s.requests.Add(1) == 1 {
+				close(s.udpFirst)
+			}
+			s.bytes.Add(int64(n))
+		}
+	}()
 	return s
+}
+
+// Close stops the HTTP server and the UDP socket.
+func (s *sink) Close() {
+	s.Server.Close()
+	s.udp.Close()
+	<-s.udpDone
 }
 
 func (s *sink) read(r *http.Request) *bytes.Buffer {

@@ -1,6 +1,9 @@
 package peers
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestSmoke creates each emitter against the sink, enqueues one event and
 // closes it, checking that the sink received a request.
@@ -9,7 +12,7 @@ func TestSmoke(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			s := newSink()
 			defer s.Close()
-			e, err := p.make(s.URL)
+			e, err := p.start(s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -18,6 +21,12 @@ func TestSmoke(t *testing.T) {
 			}
 			if err := e.Close(); err != nil {
 				t.Fatalf("close: %v", err)
+			}
+			if p.makeSink != nil { // UDP: the datagram may still be in the socket
+				select {
+				case <-s.udpFirst:
+				case <-time.After(5 * time.Second):
+				}
 			}
 			if s.requests.Load() == 0 {
 				t.Fatalf("close delivered nothing to the sink")

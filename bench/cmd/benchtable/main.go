@@ -13,6 +13,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -24,18 +25,20 @@ import (
 func main() {
 	jsonOut := flag.String("json", "", "write the medians and machine info as JSON to this file")
 	mdOut := flag.String("md", "", "also write the Markdown table to this file")
+	state := flag.String("state", "", "describe the machine's state (load, other work) in the report")
+	rounds := flag.Bool("rounds", false, "the input holds interleaved rounds (-count 1 per binary per round): compute ratios round by round")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: benchtable [-json out.json] [-md out.md] [file ...]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if err := run(flag.Args(), *jsonOut, *mdOut, os.Stdout); err != nil {
+	if err := run(flag.Args(), *jsonOut, *mdOut, *state, *rounds, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(1)
 	}
 }
 
-func run(files []string, jsonOut, mdOut string, stdout io.Writer) error {
+func run(files []string, jsonOut, mdOut, state string, byRound bool, stdout io.Writer) error {
 	set := newResultSet()
 	if len(files) == 0 {
 		if err := set.parse(os.Stdin); err != nil {
@@ -58,7 +61,12 @@ func run(files []string, jsonOut, mdOut string, stdout io.Writer) error {
 		return fmt.Errorf("no benchmark results in the input")
 	}
 	m := currentMachine(set.cpu)
-	md := markdown(sums, m)
+	m.State = state
+	var rounds *resultSet
+	if byRound {
+		rounds = set
+	}
+	md := markdown(sums, m, rounds)
 	if _, err := io.WriteString(stdout, md); err != nil {
 		return err
 	}
@@ -68,8 +76,11 @@ func run(files []string, jsonOut, mdOut string, stdout io.Writer) error {
 		}
 	}
 	if jsonOut != "" {
-		b, err := reportJSON(sums, m)
+		b, err := reportJSON(sums, m, rounds)
 		if err != nil {
+			return err
+		}
+		if b, err = keepOtherKeys(jsonOut, b); err != nil {
 			return err
 		}
 		if err := os.WriteFile(jsonOut, b, 0o644); err != nil {
@@ -88,6 +99,7 @@ type machine struct {
 	GOOS      string `json:"goos"`
 	GOARCH    string `json:"goarch"`
 	Date      string `json:"date"`
+	State     string `json:"state,omitempty"` // load and other work during the run
 }
 
 func currentMachine(benchCPU string) machine {
@@ -105,4 +117,36 @@ func currentMachine(benchCPU string) machine {
 		m.BenchCPU = benchCPU
 	}
 	return m
+}
+
+// keepOtherKeys carries over the top-level keys of the existing file at
+// path that the new report does not write (for example "gates", written by
+// bench/gates.sh), so that one script does not erase another's figures.
+func keepOtherKeys(path string, report []byte) ([]byte, error) {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return report, nil // no previous file
+	}
+	var prev, cur map[string]json.RawMessage
+	if json.Unmarshal(old, &prev) != nil {
+		return report, nil // not ours to repair
+	}
+	if err := json.Unmarshal(report, &cur); err != nil {
+		return nil, err
+	}
+	added := false
+	for k, v := range prev {
+		if _, ok := cur[k]; !ok {
+			cur[k] = v
+			added = true
+		}
+	}
+	if !added {
+		return report, nil
+	}
+	out, err := json.MarshalIndent(cur, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
 }

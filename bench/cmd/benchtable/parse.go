@@ -93,6 +93,10 @@ type summary struct {
 	Procs   int                `json:"procs"`
 	Samples int                `json:"samples"`
 	Medians map[string]float64 `json:"medians"`
+	// Range is each metric's [min, max] over the samples.
+	Range map[string][2]float64 `json:"range,omitempty"`
+	// Method says how the figure is taken (see methods in rounds.go).
+	Method string `json:"method,omitempty"`
 	// VsPecta is this row's median ns/op over the median ns/op of the
 	// "pecta" member of its group; absent outside such groups.
 	VsPecta *float64 `json:"ratio_vs_pecta,omitempty"`
@@ -109,9 +113,16 @@ func (s *resultSet) summarize() []summary {
 				units[u] = append(units[u], v)
 			}
 		}
-		sum := summary{Name: key, Pkg: s.pkg[key], Procs: smps[0].procs, Samples: len(smps), Medians: map[string]float64{}}
+		sum := summary{Name: key, Pkg: s.pkg[key], Procs: smps[0].procs, Samples: len(smps), Medians: map[string]float64{},
+			Method: methodOf(key)}
+		if len(smps) > 1 {
+			sum.Range = map[string][2]float64{}
+		}
 		for u, vs := range units {
-			sum.Medians[u] = median(vs)
+			sum.Medians[u] = median(vs) // sorts vs
+			if sum.Range != nil {
+				sum.Range[u] = [2]float64{vs[0], vs[len(vs)-1]}
+			}
 		}
 		idx[key] = len(out)
 		out = append(out, sum)

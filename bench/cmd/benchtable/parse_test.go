@@ -113,7 +113,7 @@ func TestParseLine(t *testing.T) {
 func TestReport(t *testing.T) {
 	sums := loadSample(t)
 	m := machine{CPU: "Test CPU", NProc: 2, GoVersion: "go1.26", GOOS: "linux", GOARCH: "amd64", Date: "2026-01-01T00:00:00Z"}
-	md := markdown(sums, m)
+	md := markdown(sums, m, nil)
 	for _, want := range []string{
 		"Machine: Test CPU, 2 CPUs, go1.26 linux/amd64, 2026-01-01T00:00:00Z. Medians of 1-4 runs.",
 		"| BenchmarkEnqueue/posthog | 9500 | 4220 | 31 | 190.0x |  |",
@@ -127,7 +127,7 @@ func TestReport(t *testing.T) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
 	}
-	b, err := reportJSON(sums, m)
+	b, err := reportJSON(sums, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,5 +148,38 @@ func TestMedian(t *testing.T) {
 		if got := median(tt.in); got != tt.want {
 			t.Errorf("median(%v) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestRoundRatios(t *testing.T) {
+	in := `pkg: x
+BenchmarkTrackHotPath-2 100 30 ns/op
+BenchmarkEnqueue/datadog-count-2 100 60 ns/op
+BenchmarkFloor/encode100-2 10 1 ns/op 100 cpu-ns/event 1000 B/op
+BenchmarkFloor/hmac100-2 10 1 ns/op 50 cpu-ns/event 0 B/op
+BenchmarkFloor/post100-pectatest-2 10 1 ns/op 850 cpu-ns/event 29000 B/op
+BenchmarkPipeline/signed-2 10 1 ns/op 1100 cpu-ns/event 330 B/op
+BenchmarkTrackHotPath-2 100 40 ns/op
+BenchmarkEnqueue/datadog-count-2 100 50 ns/op
+BenchmarkFloor/encode100-2 10 1 ns/op 100 cpu-ns/event 1000 B/op
+BenchmarkFloor/hmac100-2 10 1 ns/op 50 cpu-ns/event 0 B/op
+BenchmarkFloor/post100-pectatest-2 10 1 ns/op 850 cpu-ns/event 29000 B/op
+BenchmarkPipeline/signed-2 10 1 ns/op 1300 cpu-ns/event 300 B/op
+`
+	set := newResultSet()
+	if err := set.parse(strings.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	ps := set.pairRatios()
+	if len(ps) != 1 || ps[0].Ratio.Min != 0.5 || ps[0].Ratio.Max != 0.8 || ps[0].Ratio.Rounds != 2 {
+		t.Fatalf("pair ratios = %+v", ps)
+	}
+	fl := set.roundFloorRatios()
+	if len(fl) != 1 || fl[0].RatioSpread.Min != 1.1 || fl[0].RatioSpread.Max != 1.3 || fl[0].BytesRatio.Max != 1.1 {
+		t.Fatalf("floor ratios = %+v %+v %+v", fl, fl[0].RatioSpread, fl[0].BytesRatio)
+	}
+	sums := set.summarize()
+	if sums[0].Range["ns/op"] != [2]float64{30, 40} || sums[0].Method == "" {
+		t.Fatalf("summary = %+v", sums[0])
 	}
 }

@@ -10,10 +10,13 @@ import (
 // standard units get their own columns; others go to "other metrics".
 var standardUnits = map[string]bool{"ns/op": true, "B/op": true, "allocs/op": true}
 
-func markdown(sums []summary, m machine) string {
+func markdown(sums []summary, m machine, rounds *resultSet) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s %s/%s, %s. Medians of %s runs.\n\n",
 		m.CPU, m.NProc, m.GoVersion, m.GOOS, m.GOARCH, m.Date, sampleCounts(sums))
+	if m.State != "" {
+		fmt.Fprintf(&b, "Machine state: %s\n\n", m.State)
+	}
 	b.WriteString("| benchmark | ns/op | B/op | allocs/op | vs pecta | other metrics |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---|\n")
 	for _, s := range sums {
@@ -26,6 +29,25 @@ func markdown(sums []summary, m machine) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n",
 			s.Name, cell(s, "ns/op"), cell(s, "B/op"), cell(s, "allocs/op"), ratio, others(s))
+	}
+	if rounds != nil {
+		if ps := rounds.pairRatios(); len(ps) > 0 {
+			b.WriteString("\nSame-run ratios (per interleaved round; median [min-max]):\n\n")
+			for _, p := range ps {
+				fmt.Fprintf(&b, "- %s: %.2fx [%.2f-%.2f] over %d rounds\n", p.Name, p.Ratio.Median, p.Ratio.Min, p.Ratio.Max, p.Ratio.Rounds)
+			}
+		}
+		if fl := rounds.roundFloorRatios(); len(fl) > 0 {
+			b.WriteString("\nPipeline CPU per delivered event against the floor measured in the same round (encode100 on cold data + post100 to the same kind of server + hmac100 for signed pipelines); median [min-max] over rounds:\n\n")
+			for _, f := range fl {
+				fmt.Fprintf(&b, "- %s: %s cpu-ns/event, floor %s = %.2fx [%.2f-%.2f]", f.Name, formatValue(f.CPUPerEvent), formatValue(f.Floor), f.Ratio, f.RatioSpread.Min, f.RatioSpread.Max)
+				if f.BytesRatio != nil {
+					fmt.Fprintf(&b, "; allocated bytes/event %.2fx the floor's [%.2f-%.2f]", f.BytesRatio.Median, f.BytesRatio.Min, f.BytesRatio.Max)
+				}
+				b.WriteString("\n")
+			}
+			return b.String()
+		}
 	}
 	if fl := floorRatios(sums); len(fl) > 0 {
 		b.WriteString("\nPipeline CPU per delivered event against the cost floor (sum of the BenchmarkFloor pieces' cpu-ns/event: encode100 + post100 to the same kind of server + hmac100 for signed pipelines):\n\n")
@@ -42,6 +64,10 @@ type floorRatio struct {
 	CPUPerEvent float64 `json:"cpu_ns_per_event"`
 	Floor       float64 `json:"floor_cpu_ns_per_event"`
 	Ratio       float64 `json:"ratio"`
+	// RatioSpread and BytesRatio are computed round by round (see
+	// rounds.go) when the input holds interleaved rounds.
+	RatioSpread *spread `json:"ratio_per_round,omitempty"`
+	BytesRatio  *spread `json:"bytes_per_event_ratio_per_round,omitempty"`
 }
 
 // floorRatios pairs each BenchmarkPipeline/* row having cpu-ns/event with
@@ -126,12 +152,24 @@ func sampleCounts(sums []summary) string {
 
 type report struct {
 	Machine      machine      `json:"machine"`
+	Method       string       `json:"method,omitempty"`
 	Benchmarks   []summary    `json:"benchmarks"`
 	PipelineCost []floorRatio `json:"pipeline_vs_floor,omitempty"`
+	Anchors      []pairRatio  `json:"same_run_ratios,omitempty"`
 }
 
-func reportJSON(sums []summary, m machine) ([]byte, error) {
-	b, err := json.MarshalIndent(report{Machine: m, Benchmarks: sums, PipelineCost: floorRatios(sums)}, "", "  ")
+func reportJSON(sums []summary, m machine, rounds *resultSet) ([]byte, error) {
+	r := report{Machine: m, Benchmarks: sums, PipelineCost: floorRatios(sums)}
+	if rounds != nil {
+		if fl := rounds.roundFloorRatios(); len(fl) > 0 {
+			r.PipelineCost = fl
+		}
+		r.Anchors = rounds.pairRatios()
+		r.Method = "Medians of interleaved rounds: each round runs every benchmark binary once (-count 1); " +
+			"ratios are taken within a round, then summarised (median, min, max). The machine field's state " +
+			"says how busy the machine was."
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return nil, err
 	}
