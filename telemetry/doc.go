@@ -141,11 +141,19 @@
 // its deadline stays in the spool, and a SIGKILL or crash loses nothing
 // that was written: the next emitter on the same directory delivers it
 // first (Stats.Replayed counts it; then Tracked + Replayed == Sent +
-// Unconfirmed + Dropped + Pending). Events still in memory, tracked after the last seal,
-// are lost by a SIGKILL; SyncSpool seals them and waits until they are on
-// disk, for producers that checkpoint a durable source. The default fsync
-// per write keeps them through a power loss too; SpoolNoSync trades that for
-// speed. Records carry a length and a CRC-32C: a damaged one is skipped
+// Unconfirmed + Dropped + Pending). On Linux the batches not yet written
+// (open, or sealed and waiting for the spooler) keep their records in a
+// shared file mapping in the same directory (arena.mmap), so that a
+// SIGKILL, a panic or an OOM kill at any instant loses no event Track
+// returned nil for: the next emitter re-queues them. That holds against a
+// process kill, not a power loss or kernel crash (the arena is never
+// fsynced); SyncSpool seals and waits until everything tracked is in the
+// spool file, for producers that checkpoint a durable source. The arena's
+// slots are part of the queue bound: with every slot taken (the spooler far
+// behind) the Overflow policy applies. Elsewhere than Linux there is no
+// arena and events not yet spooled are lost by a kill. The default fsync
+// per write keeps spooled batches through a power loss too; SpoolNoSync
+// trades that for speed. Records carry a length and a CRC-32C: a damaged one is skipped
 // with reason "spool_corrupt" and the rest delivers. Records carry a
 // fingerprint of the keys (never the keys): batches spooled under other
 // keys are dropped with reason "spool_key_changed" rather than re-signed,
@@ -154,7 +162,8 @@
 // cannot be used, or a full disk, makes the emitter keep events in memory
 // and say so (Stats.SpoolError, an ERROR log record, OnError). MaxSpoolBytes
 // bounds the spool; past it the Overflow policy drops, with reason
-// "spool_full". Track does no disk work. CloseOnSignal closes the emitter
+// "spool_full". Track does no disk work and no system call (a store into
+// the mapping is a store into memory). CloseOnSignal closes the emitter
 // on SIGTERM or SIGINT with a deadline.
 //
 // # Signing

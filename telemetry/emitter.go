@@ -193,6 +193,7 @@ func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 	e.budget = set.budget
 	e.q.init(set.batchSize, n, set.maxQueueBytes)
 	e.chunk = min(16<<10, set.maxQueueBytes/int64(8*max(n, 4)))
+	e.openArena() // arena.go: before the shards take batches
 	for i := range e.shards {
 		e.shards[i].open = e.newBatch(&e.shards[i])
 	}
@@ -265,11 +266,19 @@ func (e *Emitter) Track(ev *pecta.Event) error {
 		s.mu.Unlock()
 		return ErrQueueFull
 	}
-	s.credit -= int64(size)
 	b := s.open
+	if b.slot != nil && cap(b.rec)-len(b.rec) < size { // arena.go: a slot never grows
+		if b = e.roomInSlot(s, size); b == nil {
+			s.full.Add(1)
+			s.mu.Unlock()
+			return ErrQueueFull
+		}
+	}
+	s.credit -= int64(size)
 	b.rec = putRecord(b.rec, size, ev, sec, nsec)
 	b.n++
 	b.bytes += int64(size)
+	b.commit() // arena.go: from here a kill of the process loses nothing
 	s.accepted++
 	if b.n >= e.set.batchSize || len(b.rec) >= maxBatchBytes {
 		e.seal(s)

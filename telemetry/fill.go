@@ -19,8 +19,8 @@ import (
 // sees every event it waits for finish. The caller holds Emitter.mu.
 func (q *queue) takeFull(batchSize int) *batch {
 	b := q.take()
-	if b == nil {
-		return nil
+	if b == nil || q.arena != nil { // arena.go: slots never grow (and the spool sends batches as sealed)
+		return b
 	}
 	for b.n < batchSize && q.head != nil {
 		nx := q.head

@@ -13,10 +13,12 @@ type batch struct {
 	seq   uint64 // order of sealing, 0 while open
 	paced bool   // in flight, its first attempt already waited on the budget
 	body  *body  // the request body while a sender delivers it
+
+	slot *slotHeader // arena.go: rec lives in this arena slot; nil on the heap
 	// Track writes rec, n and bytes of a shard's open batch on every call:
 	// padding to 128 bytes (an allocator size class) keeps two batches off
 	// a shared cache line.
-	_ [56]byte
+	_ [48]byte
 }
 
 func (b *batch) reset() {
@@ -24,6 +26,7 @@ func (b *batch) reset() {
 	b.rec = b.rec[:0]
 	b.n, b.bytes, b.seq = 0, 0, 0
 	b.paced = false
+	b.clearSlot() // arena.go
 }
 
 // queue holds sealed batches in FIFO order, the batches being sent, the
@@ -45,6 +48,7 @@ type queue struct {
 	free     atomic.Pointer[batch]
 	nfree    atomic.Int64 // about the batches in free (a bound, not an exact count)
 	recHint  atomic.Int64 // record bytes of the last full batch: sizes new batches
+	arena    *arena       // arena.go: slots for records when the spool is on
 	maxFree  int
 	bodyCap  int
 	progress chan struct{} // closed when a batch completes; nil if nobody waits
@@ -96,6 +100,9 @@ func (q *queue) takeFree() *batch {
 // alloc allocates a batch sized for a full batch like the last one, with
 // an eighth to spare.
 func (q *queue) alloc() *batch {
+	if q.arena != nil {
+		return q.arena.newBatch() // arena.go: a slot
+	}
 	c := int(q.recHint.Load())
 	c += c / 8
 	if c < 4<<10 {
@@ -124,7 +131,8 @@ func (q *queue) pushChain(first *batch) {
 // recycle returns a finished batch to the free list. b may be reused by
 // Track from then on. It takes no lock.
 func (q *queue) recycle(b *batch) {
-	if q.nfree.Load() >= int64(q.maxFree) || cap(b.rec) > 2*maxBatchBytes {
+	if !q.arena.recycle(b) || q.nfree.Load() >= int64(q.maxFree) || cap(b.rec) > 2*maxBatchBytes { // arena.go
+		q.arena.put(b)
 		return
 	}
 	b.next = nil
@@ -170,9 +178,11 @@ func (q *queue) popHead() *batch {
 // batch as the shard's open batch).
 func (q *queue) merge(open *batch, batchSize int) *batch {
 	m := q.mergeTail
-	if m != nil && m.n+open.n <= batchSize && len(m.rec)+len(open.rec) < maxBatchBytes {
+	if m != nil && m.n+open.n <= batchSize && len(m.rec)+len(open.rec) < maxBatchBytes &&
+		(m.slot == nil || len(m.rec)+len(open.rec) <= cap(m.rec)) { // arena.go: a slot never grows
 		m.rec = append(m.rec, open.rec...)
 		m.n += open.n
+		m.commit() // arena.go: before open's slot is cleared
 		m.bytes += open.bytes
 		q.queuedEvents += uint64(open.n)
 		open.reset()

@@ -79,7 +79,9 @@ func (e *Emitter) Flush(ctx context.Context) error {
 //
 // With a spool (Config.SpoolDir), batches not delivered by ctx's deadline
 // are not dropped: they stay in the spool for the next emitter on the same
-// directory (Stats.SpooledEvents), and Close returns nil for them.
+// directory (Stats.SpooledEvents), and Close returns nil for them. On Linux
+// so do the batches the spooler had not yet written: they stay in the
+// spool's arena (Stats.Pending).
 func (e *Emitter) Close(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("close")
@@ -123,7 +125,11 @@ func (e *Emitter) close(ctx context.Context) error {
 
 	e.mu.Lock()
 	e.collect()
-	for b := e.q.popHead(); b != nil; b = e.q.popHead() {
+	for e.q.arena == nil { // arena.go: with an arena, batches stay there for the next process
+		b := e.q.popHead()
+		if b == nil {
+			break
+		}
 		e.queued.Add(-b.bytes)
 		e.q.drop(ReasonShutdown, uint64(b.n), ctxErr)
 		e.q.completed(b)

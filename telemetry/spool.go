@@ -330,6 +330,7 @@ func (e *Emitter) spoolGroup(group []*batch, buf *sendBuffers) {
 			sig = string(buf.sig)
 		}
 		recs[i] = spoolWrite{key: spoolKey(sp.nextKey, b.n), val: appendSpoolRecord(nil, sp.fp, body, sig)}
+		b.spooling(sp.nextKey) // arena.go
 		sp.nextKey++
 	}
 
@@ -575,6 +576,7 @@ func (e *Emitter) closeSpool() {
 		e.log.Info("telemetry: spool: batches kept for the next process",
 			slog.String("dir", sp.dir), slog.Uint64("events", events), slog.Int64("bytes", bytes))
 	}
+	e.closeArena() // arena.go
 	if err := sp.st.close(); err != nil {
 		e.spoolError(fmt.Errorf("telemetry: spool: close: %w", err))
 	}

@@ -11,12 +11,17 @@
 // With -spool DIR the emitter spools batches to DIR before sending them, and
 // first delivers what an earlier run left there. -outage takes the embedded
 // server down, so everything stays in the spool; -hold then waits after the
-// events are on disk, to be killed (kill -9 loses nothing). SIGTERM and
-// SIGINT close the emitter with a 5 s deadline (telemetry.CloseOnSignal).
+// events are on disk, to be killed (kill -9 loses nothing). -kill sends
+// itself SIGKILL as soon as the last Track returns, with no SyncSpool and no
+// Close: on Linux nothing is lost either (the spool's arena holds what the
+// spooler has not written yet). SIGTERM and SIGINT close the emitter with a
+// 5 s deadline (telemetry.CloseOnSignal).
 //
 //	go build -o /tmp/tel ./examples/telemetry
 //	/tmp/tel -spool /tmp/spool -outage -hold -events 20000 & sleep 3; kill -9 $!
 //	/tmp/tel -spool /tmp/spool -events 0    # delivers the 20,000 events
+//	/tmp/tel -spool /tmp/spool -outage -kill -events 20000   # exit 137
+//	/tmp/tel -spool /tmp/spool -events 0    # delivers them too
 package main
 
 import (
@@ -46,12 +51,13 @@ func run() error {
 	spool := flag.String("spool", "", "spool directory: batches survive a crash or restart")
 	outage := flag.Bool("outage", false, "with -spool: take the embedded server down, keep everything in the spool")
 	hold := flag.Bool("hold", false, "with -outage: wait after spooling, to be killed")
+	kill := flag.Bool("kill", false, "with -outage: SIGKILL this process as soon as the last Track returns (no SyncSpool, no Close)")
 	flag.Parse()
 	if *events < 0 {
 		return fmt.Errorf("-events must be >= 0")
 	}
-	if (*outage || *hold) && *spool == "" {
-		return fmt.Errorf("-outage and -hold need -spool")
+	if (*outage || *hold || *kill) && *spool == "" {
+		return fmt.Errorf("-outage, -hold and -kill need -spool")
 	}
 
 	var opts []pectatest.Option
@@ -113,6 +119,21 @@ func run() error {
 	}
 	tracked := time.Since(start)
 
+	if *kill {
+		// Whatever the spooler has not written yet is in the arena
+		// (SpoolDir/arena.mmap on Linux): the next run delivers it.
+		st := em.Stats()
+		fmt.Printf("%d events tracked in %v, %d of them spooled so far; SIGKILL now\n",
+			*events, tracked.Round(time.Microsecond), st.SpooledEvents)
+		p, err := os.FindProcess(os.Getpid())
+		if err != nil {
+			return err
+		}
+		if err := p.Kill(); err != nil {
+			return err
+		}
+		select {}
+	}
 	if *outage {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -1,0 +1,458 @@
+package telemetry
+
+import (
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/pecta-ai/pecta-go/pecta"
+)
+
+// The arena: with the spool on, the records of the batches still in memory
+// (the shards' open batches, and sealed batches the spooler has not yet
+// written) live in a file mapped with MAP_SHARED (arena.mmap in SpoolDir)
+// instead of the Go heap. A store into such a mapping is in the kernel's
+// page cache as soon as the CPU executed it, and the page cache outlives
+// the process: a SIGKILL, a panic or an OOM kill at any instant loses no
+// event Track has returned nil for. The next emitter on the directory
+// re-queues those records before anything else (Stats.Replayed). A power
+// loss or kernel crash can lose them (the kernel writes the pages back
+// lazily, the arena is never fsynced): the bbolt spool with its fsync
+// covers that for batches already spooled.
+//
+// Track pays one plain 8-byte store per event for this: each slot's header
+// holds a commit word (event count | record bytes) that Track writes after
+// the record's bytes, so a process killed in the middle of copying a record
+// leaves the commit word at the previous record's end and the torn record
+// is never read. Go's compiler keeps stores in program order (every store
+// is ordered on SSA's memory chain), and a killed thread stops at an
+// instruction boundary with all earlier stores performed (precise
+// interrupts; the page cache is the same physical memory), so no fence is
+// needed: this is tested by killing writers at random instants
+// (TestSpoolSurvivesSIGKILL) and by torn and corrupt slots written by
+// hand (arena_test.go). The records are also checked structurally on
+// recovery; a slot that fails is counted under ReasonSpoolCorrupt.
+//
+// A slot is never grown: Track seals a batch before a record would not fit
+// (the largest valid record, maxRecordBytes, always fits an empty slot).
+// Before the spooler writes a batch to bbolt it stores the bbolt key in the
+// slot's header; after the commit it frees the slot (zeroes its commit
+// word). A process killed between the two leaves a slot whose key is in
+// bbolt: recovery skips it, so that window makes no duplicates.
+//
+// The slots are part of the queue bound: with every slot taken, Track
+// applies the Overflow policy (roomInSlot). Close's deadline leaves the
+// batches the spooler has not written committed in their slots, for the
+// next process.
+//
+// The arena is Linux-only (arena_linux.go): the file is preallocated with
+// fallocate so that a full disk can never turn a store into SIGBUS.
+// Elsewhere the spool works without it and SyncSpool is the way to make
+// tracked events durable.
+
+const (
+	arenaFile       = "arena.mmap"
+	arenaMagic      = "PECTAAR1"
+	arenaHeaderSize = 4096      // file header: magic | slot size u32 | slots u32 | fingerprint [16]
+	slotSize        = 128 << 10 // one batch's records and its header
+	slotHeaderSize  = 64
+	slotDataSize    = slotSize - slotHeaderSize
+	maxArenaSlots   = 1024 // for MaxQueueBytes: 128 MiB of file, plus the shards' and the spooler's slots
+
+	// maxRecordBytes is the largest record a valid event makes (recordSize).
+	maxRecordBytes = recordHeader + 4 + pecta.MaxAgentIDLen + pecta.MaxToolLen +
+		pecta.MaxGates*(gateHeader+4+pecta.MaxGateNameLen+pecta.MaxReasonLen)
+)
+
+// a valid event always fits an empty slot
+var _ [slotDataSize - maxRecordBytes]byte
+
+// slotHeader is the start of a slot in the mapping.
+type slotHeader struct {
+	commit   uint64 // records committed: bytes<<32 | events (0: free)
+	gen      uint64 // order of allocation (recovery re-queues oldest first)
+	spoolKey uint64 // bbolt sequence the spooler is writing this batch under (0: none)
+}
+
+// arenaOff, set by benchmarks, opens spools without an arena.
+var arenaOff bool
+
+// arenaGen orders slot allocations across the process.
+var arenaGen atomic.Uint64
+
+// commit publishes b's records to its slot's commit word: once it is
+// stored, the records survive a kill of the process. Heap batches have no
+// slot.
+func (b *batch) commit() {
+	if h := b.slot; h != nil {
+		h.commit = uint64(len(b.rec))<<32 | uint64(uint32(b.n))
+	}
+}
+
+// clearSlot marks b's slot empty (b was reset for new events). A starved
+// batch (capacity 0) has no slot of its own: nothing is written.
+func (b *batch) clearSlot() {
+	if h := b.slot; h != nil && cap(b.rec) > 0 {
+		h.commit = 0
+		h.spoolKey = 0
+		h.gen = arenaGen.Add(1)
+	}
+}
+
+// spooling records in b's slot the bbolt key it is about to be written
+// under (see the type comment).
+func (b *batch) spooling(key uint64) {
+	if h := b.slot; h != nil {
+		h.spoolKey = key
+	}
+}
+
+// released frees b's slot: b was spooled, delivered or dropped, and a
+// restart must not send it again.
+func (b *batch) released() {
+	if h := b.slot; h != nil && cap(b.rec) > 0 {
+		h.commit = 0
+		h.spoolKey = 0
+	}
+}
+
+// arena is the mapped file and its free slots.
+type arena struct {
+	mem    []byte
+	f      *os.File
+	nslots int
+
+	mu      sync.Mutex
+	free    []int32    // stack of free slots
+	none    slotHeader // the "slot" of starved batches (see newBatch): never written
+	starved atomic.Uint64
+	warn    atomic.Bool
+	log     *slog.Logger
+}
+
+func (a *arena) slot(i int) *slotHeader {
+	return (*slotHeader)(unsafe.Pointer(&a.mem[arenaHeaderSize+i*slotSize]))
+}
+
+func (a *arena) data(i int) []byte {
+	off := arenaHeaderSize + i*slotSize + slotHeaderSize
+	return a.mem[off : off : off+slotDataSize]
+}
+
+func (a *arena) index(h *slotHeader) int {
+	return int((uintptr(unsafe.Pointer(h)) - uintptr(unsafe.Pointer(&a.mem[arenaHeaderSize]))) / slotSize)
+}
+
+// newBatch returns a batch whose records live in a free slot. When every
+// slot is taken it returns a starved batch: no record fits it (capacity
+// 0), so Track calls roomInSlot before appending, which finds it a slot or
+// applies the Overflow policy. The slots are part of the queue bound, and
+// an event Track accepts is always in the arena.
+func (a *arena) newBatch() *batch {
+	if b := a.take(); b != nil {
+		return b
+	}
+	return &batch{slot: &a.none}
+}
+
+// take returns a new batch in a free slot, or nil when there is none.
+func (a *arena) take() *batch {
+	a.mu.Lock()
+	k := len(a.free)
+	if k == 0 {
+		a.mu.Unlock()
+		return nil
+	}
+	i := int(a.free[k-1])
+	a.free = a.free[:k-1]
+	a.mu.Unlock()
+	b := &batch{rec: a.data(i), slot: a.slot(i)}
+	b.clearSlot()
+	return b
+}
+
+// recycle frees b's slot (b was spooled, delivered or dropped: a restart
+// must not send it again) and reports whether b may go on the queue's free
+// list (a starved batch may not: it would be handed out while slots are
+// free).
+func (a *arena) recycle(b *batch) bool {
+	if a == nil {
+		return true
+	}
+	b.released()
+	return cap(b.rec) > 0
+}
+
+// put returns the slot of a batch that leaves the free list.
+func (a *arena) put(b *batch) {
+	if a == nil || b.slot == nil || cap(b.rec) == 0 {
+		return
+	}
+	b.released()
+	i := a.index(b.slot)
+	b.slot, b.rec = nil, nil
+	a.mu.Lock()
+	a.free = append(a.free, int32(i))
+	a.mu.Unlock()
+}
+
+// roomInSlot returns the batch of shard s that a record of size bytes
+// fits, sealing the open batch first when its slot is too full, or nil when
+// every slot is taken and the Overflow policy refuses the event. Like
+// Track, it wakes no goroutine. The caller holds s.mu.
+func (e *Emitter) roomInSlot(s *shard, size int) *batch {
+	b := s.open
+	if b.n > 0 {
+		e.seal(s)
+		b = s.open
+		if cap(b.rec) >= size { // a fresh slot: any valid record fits
+			return b
+		}
+	}
+	// starved: look for a slot freed since, evicting the oldest sealed
+	// batches under DropOldest
+	a := e.q.arena
+	if !a.warn.Swap(true) {
+		a.log.Warn("telemetry: spool arena: every slot is taken (the spooler is behind): " +
+			"the Overflow policy applies (reason queue_full) until the spooler frees slots")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.collect()
+	for {
+		if nb := e.freeSlotBatch(); nb != nil {
+			s.open = nb
+			return nb
+		}
+		if e.set.overflow != DropOldest {
+			break
+		}
+		old := e.q.popHead()
+		if old == nil {
+			break
+		}
+		e.queued.Add(-old.bytes)
+		e.q.drop(ReasonQueueFull, uint64(old.n), nil)
+		e.q.completed(old)
+		e.q.recycle(old)
+		e.notifyReq.Store(true) // the ticker wakes the loop: Track does not
+	}
+	a.starved.Add(1)
+	return nil
+}
+
+// freeSlotBatch returns an empty batch with a slot, recycled or new, or
+// nil when every slot is taken. It allocates no starved batch.
+func (e *Emitter) freeSlotBatch() *batch {
+	if b := e.q.takeFree(); b != nil {
+		if rest := b.next; rest != nil {
+			e.q.pushChain(rest)
+		}
+		b.reset()
+		return b
+	}
+	return e.q.arena.take()
+}
+
+// errArenaUnsupported: no arena on this platform (arena_other.go).
+var errArenaUnsupported = errors.New("telemetry: spool arena not supported on this platform")
+
+// arenaSlots sizes the arena: one slot per shard, one per 16 KiB of the
+// queue bound (a full batch of typical events is 10 to 16 KiB, so the slots
+// bind about where MaxQueueBytes does), and the spooler's group.
+func arenaSlots(shards int, maxQueueBytes int64) int {
+	q := int(min(max(maxQueueBytes/(16<<10), 64), maxArenaSlots))
+	return shards + q + spoolGroupMax + 8
+}
+
+// openArena maps the spool directory's arena, re-queues the batches an
+// earlier process left in it and hands the free slots to the queue. It
+// runs in newEmitter before the shards take their first batches; without a
+// usable spool there is no arena.
+func (e *Emitter) openArena() {
+	sp := e.set.spool.open
+	if sp == nil || sp.st == nil || sp.failed != nil || arenaOff {
+		return
+	}
+	path := filepath.Join(sp.dir, arenaFile)
+	a, old, err := mapArena(path, arenaSlots(len(e.shards), e.set.maxQueueBytes))
+	if errors.Is(err, errArenaUnsupported) {
+		return
+	}
+	if err != nil {
+		e.spoolError(fmt.Errorf("telemetry: spool arena %s unusable, events not yet spooled are lost if the process is killed: %w", path, err))
+		return
+	}
+	a.log = e.log
+	inBolt := make(map[uint64]bool, len(sp.recs))
+	for _, r := range sp.recs {
+		inBolt[r.seq] = true
+	}
+	var recovered []*batch
+	var corrupt, changed uint64
+	for i := range a.nslots {
+		h := a.slot(i)
+		if i >= old.slots || h.commit == 0 {
+			if h.commit != 0 || h.spoolKey != 0 { // (no write otherwise: no dirty page)
+				h.commit, h.spoolKey = 0, 0
+			}
+			continue
+		}
+		n, end := int(uint32(h.commit)), int(h.commit>>32)
+		switch {
+		case h.spoolKey != 0 && inBolt[h.spoolKey]:
+			// spooled; killed before the slot was freed
+		case old.fp != sp.fp:
+			changed += uint64(min(n, 1<<16))
+		case !validRecords(a.data(i)[:min(end, slotDataSize)], n, end):
+			corrupt += uint64(min(n, 1<<16))
+		default:
+			h.spoolKey = 0
+			rec := a.data(i)[:end]
+			recovered = append(recovered, &batch{rec: rec, n: n, bytes: int64(end), slot: h})
+			continue
+		}
+		h.commit, h.spoolKey = 0, 0
+	}
+	a.writeHeader(sp.fp) // after the slots of other keys are freed
+	inUse := make(map[int]bool, len(recovered))
+	for _, b := range recovered {
+		inUse[a.index(b.slot)] = true
+	}
+	for i := a.nslots - 1; i >= 0; i-- {
+		if !inUse[i] {
+			a.free = append(a.free, int32(i))
+		}
+	}
+	slices.SortFunc(recovered, func(x, y *batch) int { return cmp.Compare(x.slot.gen, y.slot.gen) })
+	var gen uint64
+	e.mu.Lock()
+	for _, b := range recovered {
+		gen = max(gen, b.slot.gen)
+		e.q.push(b)
+		e.queued.Add(b.bytes)
+		sp.replayed += uint64(b.n)
+	}
+	e.q.drop(ReasonSpoolCorrupt, corrupt, errSpoolCorrupt("arena slot"))
+	e.q.drop(ReasonSpoolKeyChanged, changed, errSpoolKeyChanged)
+	sp.replayed += corrupt + changed
+	e.mu.Unlock()
+	for cur := arenaGen.Load(); cur < gen && !arenaGen.CompareAndSwap(cur, gen); cur = arenaGen.Load() {
+	}
+	e.q.arena = a
+	if len(recovered) > 0 {
+		var events uint64
+		for _, b := range recovered {
+			events += uint64(b.n)
+		}
+		e.log.Info("telemetry: spool: re-queueing events tracked but not yet spooled by an earlier process",
+			slog.String("dir", sp.dir), slog.Uint64("events", events), slog.Int("batches", len(recovered)))
+	}
+	if corrupt > 0 {
+		e.spoolError(fmt.Errorf("telemetry: spool arena: %d events in corrupt slots skipped (reason %s)", corrupt, ReasonSpoolCorrupt))
+	}
+	if changed > 0 {
+		e.spoolError(fmt.Errorf("telemetry: spool arena: %d events were tracked under other keys and are dropped (reason %s)",
+			changed, ReasonSpoolKeyChanged))
+	}
+}
+
+// arenaOld is what the file said before this process took it over.
+type arenaOld struct {
+	slots int
+	fp    [16]byte
+}
+
+// readArenaHeader parses the file header; ok is false for a new or
+// unreadable file.
+func readArenaHeader(h []byte) (old arenaOld, ok bool) {
+	if len(h) < 32 || string(h[:8]) != arenaMagic || binary.LittleEndian.Uint32(h[8:]) != slotSize {
+		return old, false
+	}
+	old.slots = int(binary.LittleEndian.Uint32(h[12:]))
+	copy(old.fp[:], h[16:32])
+	return old, old.slots > 0 && old.slots <= 1<<20
+}
+
+func (a *arena) writeHeader(fp [16]byte) {
+	h := a.mem[:32]
+	copy(h, arenaMagic)
+	binary.LittleEndian.PutUint32(h[8:], slotSize)
+	binary.LittleEndian.PutUint32(h[12:], uint32(a.nslots))
+	copy(h[16:], fp[:])
+}
+
+// validRecords reports whether rec holds exactly n well-formed records in
+// its first end bytes.
+func validRecords(rec []byte, n, end int) bool {
+	if n <= 0 || n > pecta.MaxBatchEvents || end > slotDataSize || end != len(rec) {
+		return false
+	}
+	off := 0
+	for range n {
+		l, ok := checkRecord(rec[off:])
+		if !ok {
+			return false
+		}
+		off += l
+	}
+	return off == end
+}
+
+// checkRecord returns the length of the record at the start of rec and
+// whether it is well formed within the limits Validate enforces.
+func checkRecord(rec []byte) (int, bool) {
+	if len(rec) < 22 || rec[0] > 1 || int(rec[1]) > pecta.MaxGates || binary.LittleEndian.Uint32(rec[10:]) >= 1e9 {
+		return 0, false
+	}
+	off := 22
+	str := func(limit int) bool {
+		if len(rec)-off < 2 {
+			return false
+		}
+		l := int(binary.LittleEndian.Uint16(rec[off:]))
+		off += 2 + l
+		return l <= limit && off <= len(rec)
+	}
+	if !str(pecta.MaxAgentIDLen) || !str(pecta.MaxToolLen) {
+		return 0, false
+	}
+	for range int(rec[1]) {
+		if len(rec)-off < 9 || rec[off] > 3 {
+			return 0, false
+		}
+		off += 9
+		if !str(pecta.MaxGateNameLen) || !str(pecta.MaxReasonLen) {
+			return 0, false
+		}
+	}
+	return off, true
+}
+
+// closeArena unmaps the arena once nothing can touch a batch any more
+// (after the senders ended). Batches Close's deadline left unspooled stay
+// committed in their slots, for the next process, like the spooled ones
+// (Close does not drop them; they stay in Stats.Pending).
+func (e *Emitter) closeArena() {
+	a := e.q.arena
+	if a == nil {
+		return
+	}
+	e.mu.Lock()
+	e.q.arena = nil
+	kept := e.q.queuedEvents
+	e.mu.Unlock()
+	unmapArena(a)
+	if kept > 0 {
+		e.log.Info("telemetry: spool: events not yet spooled kept in the arena for the next process",
+			slog.String("dir", e.sp.dir), slog.Uint64("events", kept))
+	}
+}
