@@ -141,6 +141,28 @@ func keepOtherKeys(path string, report []byte) ([]byte, error) {
 			added = true
 		}
 	}
+	// rows another script added to "benchmarks" (they say where they come
+	// from in "source") are kept unless this report has the same benchmark
+	var prevRows, curRows []map[string]json.RawMessage
+	if json.Unmarshal(prev["benchmarks"], &prevRows) == nil && json.Unmarshal(cur["benchmarks"], &curRows) == nil {
+		have := map[string]bool{}
+		for _, r := range curRows {
+			have[string(r["name"])] = true
+		}
+		for _, r := range prevRows {
+			if _, sourced := r["source"]; sourced && !have[string(r["name"])] {
+				curRows = append(curRows, r)
+				added = true
+			}
+		}
+		if added {
+			b, err := json.Marshal(curRows)
+			if err != nil {
+				return nil, err
+			}
+			cur["benchmarks"] = b
+		}
+	}
 	if !added {
 		return report, nil
 	}

@@ -183,3 +183,27 @@ BenchmarkPipeline/signed-2 10 1 ns/op 1300 cpu-ns/event 300 B/op
 		t.Fatalf("summary = %+v", sums[0])
 	}
 }
+
+func TestKeepOtherKeys(t *testing.T) {
+	path := t.TempDir() + "/latest.json"
+	prev := `{"gates":{"x":1},"benchmarks":[{"name":"BenchmarkSpool","source":"raw/spool.txt"},{"name":"BenchmarkA","medians":{}},{"name":"BenchmarkOld"}]}`
+	if err := os.WriteFile(path, []byte(prev), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := keepOtherKeys(path, []byte(`{"benchmarks":[{"name":"BenchmarkA","medians":{"ns/op":1}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Gates      map[string]int `json:"gates"`
+		Benchmarks []struct {
+			Name string `json:"name"`
+		} `json:"benchmarks"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Gates["x"] != 1 || len(got.Benchmarks) != 2 || got.Benchmarks[0].Name != "BenchmarkA" || got.Benchmarks[1].Name != "BenchmarkSpool" {
+		t.Fatalf("kept %s", out)
+	}
+}
