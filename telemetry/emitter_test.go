@@ -634,7 +634,12 @@ func TestStalledServerTrackPromptCloseBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if slowest > 50*time.Millisecond {
+	// Requests stall for an hour and time out after an hour: a Track that
+	// waited on the network, the sender or the full queue would take that
+	// long. The bound is far above scheduling noise on a loaded 2-core CI
+	// machine (a 50 ms bound failed there); Track's speed is measured by
+	// the benchmarks, not here.
+	if slowest > 2*time.Second {
 		t.Fatalf("slowest Track took %v", slowest)
 	}
 	waitFor(t, 5*time.Second, "a request in flight", func() bool { return e.Stats().InFlight > 0 })

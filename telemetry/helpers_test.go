@@ -62,7 +62,7 @@ func fastConfig(srv *pectatest.Server) Config {
 		FlushInterval:     50 * time.Millisecond,
 		RetryWaitMin:      5 * time.Millisecond,
 		RetryWaitMax:      50 * time.Millisecond,
-		RequestTimeout:    2 * time.Second,
+		RequestTimeout:    30 * time.Second, // a retry after a timeout may duplicate a batch: exactly-once tests must not time out on a loaded CI machine
 		RequestsPerMinute: -1,
 		MaxRetries:        50,
 	}

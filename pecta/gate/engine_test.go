@@ -141,7 +141,11 @@ func TestEvaluateAllPass(t *testing.T) {
 		require.GreaterOrEqual(t, g.LatencyMS, 0.0)
 		sum += g.LatencyMS
 	}
-	require.GreaterOrEqual(t, res.TotalLatencyMS, sum, "total is the wall clock of the whole evaluation")
+	// each gate's latency and the total are converted from integer
+	// nanoseconds to float milliseconds separately, so the float sum may
+	// exceed the total by a rounding error (seen: 5 runs in 50)
+	require.GreaterOrEqual(t, res.TotalLatencyMS, sum-1e-9*float64(len(res.Gates)+1)*max(1, sum),
+		"total is the wall clock of the whole evaluation")
 }
 
 func TestFailFast(t *testing.T) {
