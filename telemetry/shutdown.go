@@ -16,7 +16,11 @@ import (
 // evicted by DropOldest. With a key the server refuses, the first Flush
 // returns such an error, matching ErrKeyRejected. When ctx ends first, it
 // returns ctx's error, inside an *UndeliveredError if there were drops too.
-// Flush after Close returns ErrClosed, and a nil ctx an error.
+// Flush after Close returns ErrClosed, and a nil ctx an error. A Flush
+// still waiting when a concurrent Close finishes returns at once: ErrClosed,
+// or an *UndeliveredError wrapping it when events were dropped meanwhile
+// (with a spool, what Close left undelivered stays on disk for the next
+// process).
 func (e *Emitter) Flush(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("flush")
@@ -29,11 +33,20 @@ func (e *Emitter) Flush(ctx context.Context) error {
 	e.mu.Unlock()
 	target := e.sealAll()
 	var ctxErr error
+	closing := false
 	for ctxErr == nil {
 		e.mu.Lock()
 		oldest := e.oldestUnfinished() // spool.go: spooled batches too
 		if oldest == 0 || oldest > target {
 			e.mu.Unlock()
+			break
+		}
+		if closing {
+			// A concurrent Close has finished and what is left will not
+			// move in this process (with a spool it stays on disk for the
+			// next one): waiting on would never end.
+			e.mu.Unlock()
+			ctxErr = ErrClosed
 			break
 		}
 		ch := e.q.waitChan()
@@ -42,6 +55,8 @@ func (e *Emitter) Flush(ctx context.Context) error {
 		case <-ch:
 		case <-ctx.Done():
 			ctxErr = ctx.Err()
+		case <-e.life.closeDone:
+			closing = true // look once more, then give up
 		}
 	}
 	e.mu.Lock()

@@ -594,6 +594,9 @@ func (e *Emitter) closeSpool() {
 // error wrapping the cause when the spool is unusable (the emitter then
 // keeps events in memory; see Stats.SpoolError).
 func (e *Emitter) SyncSpool(ctx context.Context) error {
+	if ctx == nil {
+		return errNilContext("sync spool")
+	}
 	if e.sp == nil {
 		return ErrNoSpool
 	}
@@ -601,6 +604,7 @@ func (e *Emitter) SyncSpool(ctx context.Context) error {
 		return ErrClosed
 	}
 	target := e.sealAll()
+	closing := false
 	for {
 		e.mu.Lock()
 		if err := e.sp.failed; err != nil {
@@ -612,12 +616,18 @@ func (e *Emitter) SyncSpool(ctx context.Context) error {
 			e.mu.Unlock()
 			return nil
 		}
+		if closing { // a concurrent Close finished: nothing more will be spooled
+			e.mu.Unlock()
+			return ErrClosed
+		}
 		ch := e.q.waitChan()
 		e.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-e.life.closeDone:
+			closing = true // look once more, then give up
 		}
 	}
 }

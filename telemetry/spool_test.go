@@ -505,3 +505,41 @@ func isUndelivered(err error, reason string) bool {
 	_, ok := ue.ByReason[reason]
 	return ok
 }
+
+// A Flush or SyncSpool waiting while a concurrent Close gives up at its
+// deadline must return: with a spool the undelivered batches stay on disk,
+// so waiting for them would never end (found in review: Flush blocked for
+// good).
+func TestFlushAndSyncSpoolReturnWhenCloseGivesUp(t *testing.T) {
+	srv := newServer(t)
+	cfg := fastConfig(srv)
+	cfg.SpoolDir = t.TempDir()
+	e := mustNew(t, cfg)
+	srv.Down()
+	for i := range 50 {
+		if err := e.Track(event("a", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flushed, synced := make(chan error, 1), make(chan error, 1)
+	go func() { flushed <- e.Flush(context.Background()) }()
+	waitFor(t, 10*time.Second, "the events spooled", func() bool { return e.Stats().SpooledEvents == 50 })
+	for i := range 50 { // left in memory: SyncSpool waits for them
+		if err := e.Track(event("b", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() { synced <- e.SyncSpool(context.Background()) }()
+	_ = closeSoon(t, e)
+	for name, ch := range map[string]chan error{"Flush": flushed, "SyncSpool": synced} {
+		select {
+		case err := <-ch:
+			t.Logf("%s returned %v; stats %v", name, err, e.Stats())
+			if err != nil && !errors.Is(err, ErrClosed) {
+				t.Fatalf("%s: %v, want nil or ErrClosed", name, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s still blocked 10 s after Close returned; stats %v", name, e.Stats())
+		}
+	}
+}
