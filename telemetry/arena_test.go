@@ -482,3 +482,46 @@ func TestArenaCloseDeadlineKeepsUnspooled(t *testing.T) {
 		t.Fatalf("replayed %d, want %d", st.Replayed, n)
 	}
 }
+
+// A shard that seals takes one free slot, not the whole free list: the
+// other shards must find the rest when their slots fill (found in review:
+// shard 0 kept 99 free slots while freeSlotBatch found none).
+func TestArenaShardsDoNotHoardFreeSlots(t *testing.T) {
+	srv := newServer(t)
+	cfg := fastConfig(srv)
+	cfg.SpoolDir = t.TempDir()
+	e := mustNew(t, cfg)
+	a := e.q.arena
+	if a == nil {
+		t.Skip("no spool arena on this platform")
+	}
+	var held []*batch
+	for b := a.take(); b != nil; b = a.take() {
+		held = append(held, b)
+	}
+	if len(held) < 101 {
+		t.Fatalf("only %d free slots", len(held))
+	}
+	for _, b := range held[:100] { // finished by the spooler
+		e.q.recycle(b)
+	}
+	s0 := &e.shards[0]
+	lockShard(s0)
+	nb := e.newBatch(s0) // shard 0 sealed its batch
+	spare := s0.spare
+	s0.mu.Unlock()
+	if spare != nil {
+		t.Fatal("shard 0 kept free slots as spares")
+	}
+	e.mu.Lock()
+	got := e.freeSlotBatch() // what another shard's roomInSlot finds
+	e.mu.Unlock()
+	if got == nil {
+		t.Fatal("no free slot for another shard while 99 were free")
+	}
+	e.q.recycle(nb)
+	e.q.recycle(got)
+	for _, b := range held[100:] {
+		e.q.recycle(b)
+	}
+}

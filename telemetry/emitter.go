@@ -417,6 +417,16 @@ func (e *Emitter) newBatch(s *shard) *batch {
 	b := s.spare
 	if b == nil {
 		b = e.q.takeFree()
+		if b != nil && e.q.arena != nil {
+			// arena.go: the slots are the queue's bound, so a shard keeps
+			// none spare: another shard whose slot fills must find the
+			// free ones (found in review: one shard held 99 free slots
+			// while another refused events as queue_full)
+			if rest := b.next; rest != nil {
+				e.q.pushChain(rest)
+			}
+			b.next = nil
+		}
 	}
 	if b == nil {
 		b = e.q.alloc()
