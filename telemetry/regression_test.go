@@ -77,7 +77,8 @@ func TestCloseDeadlineWithFullLargeQueue(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err := e.Close(ctx)
-	if d := time.Since(start); d > 500*time.Millisecond {
+	// the bug overran by seconds; 1.5 s leaves room for a loaded CI machine
+	if d := time.Since(start); d > 1500*time.Millisecond {
 		t.Errorf("Close(50ms) with %d queued events took %v", n, d)
 	}
 	var ue *UndeliveredError

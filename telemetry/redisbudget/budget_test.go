@@ -164,14 +164,17 @@ func TestEmitterFallsBackWhenRedisIsDown(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, err)
 	em, err := telemetry.New(telemetry.Config{PublishableKey: telemetry.NewKey(srv.PublishableKey), BaseURL: srv.URL,
-		FlushInterval: 50 * time.Millisecond, Budget: b})
+		FlushInterval: 50 * time.Millisecond, Budget: b,
+		DisableAdaptiveSampling: true}) // every event kept: Sent is exact below
 	require.NoError(t, err)
 	ev := &pecta.Event{AgentID: "a", Tool: "t", Passed: true}
 	start := time.Now()
 	for range 300 {
 		require.NoError(t, em.Track(ev))
 	}
-	require.Less(t, time.Since(start), 100*time.Millisecond, "Track waited")
+	// a bound far above scheduling noise on a loaded CI machine: Track's
+	// speed is the benchmarks' business, this asserts it does not wait
+	require.Less(t, time.Since(start), 2*time.Second, "Track waited")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, em.Flush(ctx))
