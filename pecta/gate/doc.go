@@ -30,6 +30,11 @@
 // in its own goroutine with a context that ends with the budget, later
 // inline gates run meanwhile, and the engine stops waiting at the budget
 // even when the gate ignores its context (its late result is dropped).
+// Such a gate may still be reading the Evaluation (and the input and output
+// it points to) after Evaluate returns: when an engine has blocking gates,
+// do not modify or reuse an Evaluation, or what it points to, until its
+// blocking gates have returned, or give them values they may keep (a gate
+// that honours its context returns soon after the budget).
 //
 // # Generic gates
 //
