@@ -3,7 +3,6 @@ package pecta
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -40,14 +39,8 @@ func (k APIKey) GoString() string { return "pecta.APIKey(" + strconv.Quote(k.Pre
 
 // Format prints the preview for every verb.
 func (k APIKey) Format(f fmt.State, verb rune) {
-	switch {
-	case verb == 'v' && f.Flag('#'):
-		io.WriteString(f, k.GoString())
-	case verb == 'q':
-		io.WriteString(f, strconv.Quote(k.Preview()))
-	default:
-		io.WriteString(f, k.Preview())
-	}
+	p := k.Preview()
+	keys.FormatPreview(f, verb, p, "pecta.APIKey("+strconv.Quote(p)+")")
 }
 
 // LogValue logs the preview.

@@ -3,7 +3,6 @@ package telemetry
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -75,14 +74,8 @@ func (k Key) GoString() string { return "telemetry.Key(" + strconv.Quote(k.Previ
 
 // Format prints the preview for every verb (%#v: GoString, %q: quoted).
 func (k Key) Format(f fmt.State, verb rune) {
-	switch {
-	case verb == 'v' && f.Flag('#'):
-		io.WriteString(f, k.GoString())
-	case verb == 'q':
-		io.WriteString(f, strconv.Quote(k.Preview()))
-	default:
-		io.WriteString(f, k.Preview())
-	}
+	p := k.Preview()
+	keys.FormatPreview(f, verb, p, "telemetry.Key("+strconv.Quote(p)+")")
 }
 
 // LogValue logs the preview.

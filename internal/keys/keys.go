@@ -5,7 +5,12 @@
 // the key, or any part of it, so they are safe to log.
 package keys
 
-import "strings"
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
 
 // Kind is the type of a key, read from its prefix.
 type Kind int
@@ -90,4 +95,18 @@ func Preview(s string) string {
 		return InvalidPreview
 	}
 	return s[:len(PublishablePrefix)] + "..." + s[len(s)-4:]
+}
+
+// FormatPreview writes a key's preview for verb: goString for %#v, the
+// quoted preview for %q, the preview for every other verb. Both key types
+// (pecta.APIKey, telemetry.Key) format through it, so no verb prints a key.
+func FormatPreview(f fmt.State, verb rune, preview, goString string) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		io.WriteString(f, goString)
+	case verb == 'q':
+		io.WriteString(f, strconv.Quote(preview))
+	default:
+		io.WriteString(f, preview)
+	}
 }
