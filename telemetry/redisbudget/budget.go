@@ -71,6 +71,7 @@ type Budget struct {
 	mu          sync.Mutex
 	fallback    bool
 	err         error
+	nextProbe   time.Time // in fallback, Grant asks Redis again from then on
 	grant       float64
 	limited     uint64
 	pausedUntil time.Time
@@ -193,6 +194,15 @@ func (b *Budget) Grant(ctx context.Context, demand float64) float64 {
 	if math.IsNaN(demand) || math.IsInf(demand, 0) || demand < 0 {
 		demand = 0
 	}
+	b.mu.Lock()
+	wait := b.fallback && time.Now().Before(b.nextProbe)
+	b.mu.Unlock()
+	if wait {
+		// Grant runs on the emitter's housekeeping loop every 100 ms: a
+		// Redis that hangs would hold the loop for the whole timeout each
+		// time, so in fallback it is probed once per fallbackProbe only.
+		return b.local.Grant(ctx, demand)
+	}
 	cctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 	total, err := publish.Run(cctx, b.rdb, []string{b.key + ":demand"},
@@ -257,6 +267,7 @@ func (b *Budget) fail(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.err = err
+	b.nextProbe = time.Now().Add(fallbackProbe)
 	if b.fallback {
 		return
 	}
@@ -265,6 +276,9 @@ func (b *Budget) fail(err error) {
 	b.log.Warn("telemetry: redis budget unreachable; pacing locally (AIMD on 429) until it answers",
 		slog.String("error", err.Error()))
 }
+
+// fallbackProbe is how often Grant asks an unreachable Redis again.
+const fallbackProbe = time.Second
 
 // Pacing within the share: up to 5% above it (the others' unused share
 // goes to whoever asks), at least 2% of the fleet's rate.

@@ -128,8 +128,10 @@ func TestFallbackAndRecovery(t *testing.T) {
 	require.InDelta(t, g, st.Rate, 1e-9, "the fallback starts at the last share")
 	require.Contains(t, logs.String(), "redis budget unreachable")
 	require.NoError(t, srv.Resume())
-	b.Grant(ctx, 5)
-	require.False(t, b.State().Fallback)
+	// in fallback Grant asks Redis again once a second (not on every call:
+	// a hung Redis would hold the emitter's loop for the timeout each time)
+	require.Eventually(t, func() bool { b.Grant(ctx, 5); return !b.State().Fallback },
+		10*time.Second, 50*time.Millisecond, "Grant did not go back to Redis")
 	require.Contains(t, logs.String(), "reachable again")
 
 	srv.Stop() // gone for good: connection refused
@@ -184,4 +186,27 @@ func TestEmitterFallsBackWhenRedisIsDown(t *testing.T) {
 	require.EqualValues(t, 300, st.Sent)
 	require.NoError(t, em.Close(ctx))
 	require.Contains(t, logs.String(), "redis budget unreachable")
+}
+
+// In fallback, Grant (called by the emitter's housekeeping loop every
+// 100 ms) does not wait for a hung Redis on every call: it asks again once
+// per probe interval. Before, 20 calls cost 20 timeouts.
+func TestFallbackGrantDoesNotWaitOnEveryCall(t *testing.T) {
+	srv := redistest.ForTest(t)
+	b, err := redisbudget.New(redisbudget.Config{
+		Client: client(t, srv.Addr), Key: "fbw", Timeout: 100 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.Greater(t, b.Grant(ctx, 5), 0.0)
+	require.NoError(t, srv.Pause())
+	t.Cleanup(func() { _ = srv.Resume() })
+	t0 := time.Now()
+	for range 20 {
+		require.Greater(t, b.Grant(ctx, 5), 0.0)
+	}
+	// 20 timeouts would be 2 s; one (plus at most one probe) is ~0.2 s
+	require.Less(t, time.Since(t0), time.Second, "Grant waited on the hung Redis on every call")
+	require.True(t, b.State().Fallback)
 }
