@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/pecta-ai/pecta-go/pecta"
@@ -410,23 +412,31 @@ func validRecords(rec []byte, n, end int) bool {
 // checkRecord returns the length of the record at the start of rec and
 // whether it is well formed within the limits Validate enforces.
 func checkRecord(rec []byte) (int, bool) {
-	if len(rec) < 22 || rec[0] > 1 || int(rec[1]) > pecta.MaxGates || binary.LittleEndian.Uint32(rec[10:]) >= 1e9 {
+	if len(rec) < 22 || rec[0] > 1 || int(rec[1]) > pecta.MaxGates || binary.LittleEndian.Uint32(rec[10:]) >= 1e9 ||
+		!recLatency(rec[14:]) {
 		return 0, false
 	}
 	off := 22
+	// limits are in characters, as Validate counts them: a valid string
+	// may take up to 4 bytes a character
 	str := func(limit int) bool {
 		if len(rec)-off < 2 {
 			return false
 		}
 		l := int(binary.LittleEndian.Uint16(rec[off:]))
-		off += 2 + l
-		return l <= limit && off <= len(rec)
+		start := off + 2
+		off = start + l
+		if l > limit*utf8.UTFMax || off > len(rec) {
+			return false
+		}
+		s := rec[start:off]
+		return utf8.Valid(s) && utf8.RuneCount(s) <= limit
 	}
 	if !str(pecta.MaxAgentIDLen) || !str(pecta.MaxToolLen) {
 		return 0, false
 	}
 	for range int(rec[1]) {
-		if len(rec)-off < 9 || rec[off] > 3 {
+		if len(rec)-off < 9 || rec[off] > 3 || !recLatency(rec[off+1:]) {
 			return 0, false
 		}
 		off += 9
@@ -435,6 +445,14 @@ func checkRecord(rec []byte) (int, bool) {
 		}
 	}
 	return off, true
+}
+
+// recLatency reports whether the float64 at the start of b is a latency
+// Validate accepts (finite, >= 0, at most 1e12 ms): a damaged one would
+// make the server refuse the whole batch it travels in.
+func recLatency(b []byte) bool {
+	f := math.Float64frombits(binary.LittleEndian.Uint64(b))
+	return f >= 0 && f <= 1e12
 }
 
 // closeArena unmaps the arena once nothing can touch a batch any more

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -523,5 +524,38 @@ func TestArenaShardsDoNotHoardFreeSlots(t *testing.T) {
 	e.q.recycle(got)
 	for _, b := range held[100:] {
 		e.q.recycle(b)
+	}
+}
+
+// Recovery checks records against the limits Validate enforces, in
+// characters: a valid event with long non-ASCII strings is recovered (it
+// used to be refused as corrupt: the check compared bytes with character
+// limits), and a record whose latency or text is damaged is refused.
+func TestArenaCheckRecordMatchesValidate(t *testing.T) {
+	ev := event("agent-é", 0)
+	ev.Gates[0].Reason = strings.Repeat("界", pecta.MaxReasonLen) // 1500 bytes, 500 characters
+	ev.Tool = strings.Repeat("ü", pecta.MaxToolLen)
+	if err := ev.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rec := putRecord(nil, recordSize(ev), ev, 1, 2)
+	if n, ok := checkRecord(rec); !ok || n != len(rec) {
+		t.Fatalf("valid record refused: %d %v (len %d)", n, ok, len(rec))
+	}
+	damage := []struct {
+		name string
+		at   int
+		b    []byte
+	}{
+		{"NaN total latency", 14, []byte{0, 0, 0, 0, 0, 0, 0xf8, 0x7f}},
+		{"negative total latency", 21, []byte{0x80}},
+		{"invalid UTF-8 in the agent id", 24, []byte{0xff}},
+	}
+	for _, d := range damage {
+		bad := slices.Clone(rec)
+		copy(bad[d.at:], d.b)
+		if _, ok := checkRecord(bad); ok {
+			t.Errorf("%s: accepted", d.name)
+		}
 	}
 }
