@@ -1,7 +1,6 @@
 package gate
 
 import (
-	"context"
 	"strings"
 )
 
@@ -35,21 +34,8 @@ func Filesystem(o FilesystemOptions) Gate {
 	if o.Name == "" {
 		o.Name = "filesystem"
 	}
-	return &filesystemGate{name: o.Name, c: fsChecker{rm: !o.DisableDestructiveRM, traversal: !o.DisableTraversal, paths: !o.DisableSensitivePaths}}
-}
-
-type filesystemGate struct {
-	name string
-	c    fsChecker
-}
-
-func (g *filesystemGate) Name() string { return g.name }
-
-func (g *filesystemGate) Run(_ context.Context, ev *Evaluation) Outcome {
-	if k := walkStrings(ev.Output, &g.c); k != 0 {
-		return Fail(fsReasons[k])
-	}
-	return Pass()
+	return &scanGate{name: o.Name, reasons: fsReasons,
+		c: &fsChecker{rm: !o.DisableDestructiveRM, traversal: !o.DisableTraversal, paths: !o.DisableSensitivePaths}}
 }
 
 const (

@@ -1,7 +1,5 @@
 package gate
 
-import "context"
-
 // PIIOptions configure the pii gate. Every kind is on by default; the
 // Disable fields turn one off.
 type PIIOptions struct {
@@ -31,21 +29,8 @@ func PII(o PIIOptions) Gate {
 	if o.Name == "" {
 		o.Name = "pii"
 	}
-	return &piiGate{name: o.Name, c: piiChecker{email: !o.DisableEmail, ssn: !o.DisableSSN, phone: !o.DisablePhone}}
-}
-
-type piiGate struct {
-	name string
-	c    piiChecker
-}
-
-func (g *piiGate) Name() string { return g.name }
-
-func (g *piiGate) Run(_ context.Context, ev *Evaluation) Outcome {
-	if k := walkStrings(ev.Output, &g.c); k != 0 {
-		return Fail(piiReasons[k])
-	}
-	return Pass()
+	return &scanGate{name: o.Name, reasons: piiReasons,
+		c: &piiChecker{email: !o.DisableEmail, ssn: !o.DisableSSN, phone: !o.DisablePhone}}
 }
 
 const (

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -202,4 +203,22 @@ func emptyJSON(raw []byte) bool {
 		}
 	}
 	return false
+}
+
+// scanGate is a gate that fails when its checker finds something in any
+// string of the output (Filesystem, PII): the finding, 1 and up, indexes
+// the fixed reasons, so a reason never quotes the output.
+type scanGate struct {
+	name    string
+	c       checker
+	reasons []string
+}
+
+func (g *scanGate) Name() string { return g.name }
+
+func (g *scanGate) Run(_ context.Context, ev *Evaluation) Outcome {
+	if k := walkStrings(ev.Output, g.c); k != 0 {
+		return Fail(g.reasons[k])
+	}
+	return Pass()
 }
