@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/pecta-ai/pecta-go/internal/wire"
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
@@ -452,7 +453,7 @@ func checkRecord(rec []byte) (int, bool) {
 // make the server refuse the whole batch it travels in.
 func recLatency(b []byte) bool {
 	f := math.Float64frombits(binary.LittleEndian.Uint64(b))
-	return f >= 0 && f <= 1e12
+	return f >= 0 && f <= wire.MaxLatencyMS
 }
 
 // closeArena unmaps the arena once nothing can touch a batch any more

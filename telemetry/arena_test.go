@@ -538,7 +538,7 @@ func TestArenaCheckRecordMatchesValidate(t *testing.T) {
 	if err := ev.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	rec := putRecord(nil, recordSize(ev), ev, 1, 2)
+	rec := appendRecord(nil, ev, 1, 2)
 	if n, ok := checkRecord(rec); !ok || n != len(rec) {
 		t.Fatalf("valid record refused: %d %v (len %d)", n, ok, len(rec))
 	}

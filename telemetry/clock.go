@@ -15,9 +15,13 @@ import (
 // instead: it never wakes the ticker, which notices the activity at its
 // next idle poll.
 type clock struct {
-	nanos atomic.Int64 // unix nanoseconds, valid while live
-	live  atomic.Bool  // refreshed every tick
+	// stamp is the time as unix seconds<<30 | nanoseconds, refreshed every
+	// tick while events flow, and 0 while the clock is not live: one load
+	// gives Track both the state and the time, with no division.
+	stamp atomic.Uint64
 }
+
+const stampNanoBits = 30 // 1e9 < 1<<30; seconds have 34 bits (until year 2514)
 
 const (
 	// clockTick is the ticker's period while events flow: the clock's
@@ -41,13 +45,22 @@ const (
 
 // now returns the time as unix seconds and nanoseconds.
 func (c *clock) now() (int64, uint32) {
-	if c.live.Load() {
-		n := c.nanos.Load()
-		return n / 1e9, uint32(n % 1e9)
+	if v := c.stamp.Load(); v != 0 {
+		return int64(v >> stampNanoBits), uint32(v & (1<<stampNanoBits - 1))
 	}
 	t := time.Now()
 	return t.Unix(), uint32(t.Nanosecond())
 }
+
+// live reports whether the ticker keeps the clock (tests).
+func (c *clock) live() bool { return c.stamp.Load() != 0 }
+
+// set makes the clock live at t (the ticker); stop makes Track read
+// time.Now again.
+func (c *clock) set(t time.Time) {
+	c.stamp.Store(uint64(t.Unix())<<stampNanoBits | uint64(t.Nanosecond()))
+}
+func (c *clock) stop() { c.stamp.Store(0) }
 
 // ticker is the goroutine that does, on Track's behalf, everything that
 // would make Track wake another goroutine: it refreshes the clock, kicks a
@@ -65,11 +78,10 @@ func (e *Emitter) ticker() {
 		select {
 		case <-t.C:
 		case <-e.stopLoop:
-			e.clock.live.Store(false)
+			e.clock.stop()
 			return
 		}
 		e.ticks.Add(1)
-		e.clock.nanos.Store(time.Now().UnixNano())
 		n := e.sealedN.Load()
 		busy := n-sealedN > burstBatches
 		sealedN = n
@@ -79,7 +91,6 @@ func (e *Emitter) ticker() {
 			switch {
 			case !fast || burst != busy:
 				fast, burst = true, busy
-				e.clock.live.Store(true)
 				if busy {
 					t.Reset(burstTick)
 				} else {
@@ -93,9 +104,13 @@ func (e *Emitter) ticker() {
 			}
 			if idle++; idle >= idleTicks {
 				fast = false
-				e.clock.live.Store(false)
 				t.Reset(idlePoll)
 			}
+		}
+		if fast {
+			e.clock.set(time.Now())
+		} else {
+			e.clock.stop()
 		}
 		// batches sealed by Track, or moved to the queue by Stats or
 		// DropOldest, wait for a sender

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/pecta-ai/pecta-go/internal/wire"
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
@@ -238,9 +239,15 @@ func (e *Emitter) Track(ev *pecta.Event) error {
 	if ev != nil && !e.keep(ev) {
 		return nil
 	}
-	if err := ev.Validate(); err != nil {
-		e.dropInvalid.Add(1)
-		return &invalidError{err}
+	// Validation: the common event (ASCII strings) is checked by
+	// checkedSize and by putRecord's copy of its strings; any other takes
+	// Validate, here or, for non-ASCII strings, after the copy.
+	size, plain := checkedSize(ev)
+	if !plain {
+		if err := ev.Validate(); err != nil {
+			e.dropInvalid.Add(1)
+			return &invalidError{err}
+		}
 	}
 	var sec int64
 	var nsec uint32
@@ -249,7 +256,6 @@ func (e *Emitter) Track(ev *pecta.Event) error {
 	} else {
 		sec, nsec = ev.Timestamp.Unix(), uint32(ev.Timestamp.Nanosecond())
 	}
-	size := recordSize(ev)
 
 	s := &e.shards[uint32(procID())&e.mask]
 	if !s.mu.TryLock() {
@@ -274,8 +280,16 @@ func (e *Emitter) Track(ev *pecta.Event) error {
 			return ErrQueueFull
 		}
 	}
+	rec, acc := putRecord(b.rec, size, ev, sec, nsec)
+	if plain && acc&wire.HighBits != 0 { // not ASCII: UTF-8 and lengths in characters decide
+		if err := ev.Validate(); err != nil {
+			s.mu.Unlock() // b.rec was not extended: the copy is discarded
+			e.dropInvalid.Add(1)
+			return &invalidError{err}
+		}
+	}
+	b.rec = rec
 	s.credit -= int64(size)
-	b.rec = putRecord(b.rec, size, ev, sec, nsec)
 	b.n++
 	b.bytes += int64(size)
 	b.commit() // arena.go: from here a kill of the process loses nothing

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -237,6 +238,15 @@ func TestInvalidEventsRefusedAndCounted(t *testing.T) {
 		{"long gate name", &pecta.Event{AgentID: "a", Gates: []pecta.GateResult{{Name: long}}}, "gates[0].name"},
 		{"long reason", &pecta.Event{AgentID: "a", Gates: []pecta.GateResult{{Name: "g", Reason: strings.Repeat("r", 501)}}}, "gates[0].reason"},
 		{"negative latency", &pecta.Event{AgentID: "a", TotalLatencyMS: -1}, "total_latency_ms"},
+		{"NaN gate latency", &pecta.Event{AgentID: "a", Gates: []pecta.GateResult{{Name: "g", LatencyMS: math.NaN()}}}, "gates[0].latency_ms"},
+		{"passed with a failed gate", &pecta.Event{AgentID: "a", Passed: true, Gates: []pecta.GateResult{{Name: "g"}}}, "passed"},
+		// structurally plain events whose bytes are not UTF-8: Track finds
+		// them while copying the strings, after the bound check
+		{"bad UTF-8 agent", &pecta.Event{AgentID: "a\xff"}, "agent_id"},
+		{"bad UTF-8 tool", &pecta.Event{AgentID: "a", Tool: "bid\xc3"}, "tool"},
+		{"bad UTF-8 long tool", &pecta.Event{AgentID: "a", Tool: strings.Repeat("t", 40) + "\xed\xa0\x80"}, "tool"},
+		{"bad UTF-8 gate name", &pecta.Event{AgentID: "a", Gates: []pecta.GateResult{{Name: "g"}, {Name: "p\x80i"}}}, "gates[1].name"},
+		{"bad UTF-8 reason", &pecta.Event{AgentID: "a", Gates: []pecta.GateResult{{Name: "g", Reason: "\xfe"}}}, "gates[0].reason"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,16 +269,26 @@ func TestInvalidEventsRefusedAndCounted(t *testing.T) {
 	if err := e.Track(ok); err != nil {
 		t.Fatalf("boundary event: %v", err)
 	}
+	// short valid non-ASCII strings: Track's copy finds them not ASCII and
+	// Validate accepts them
+	intl := &pecta.Event{AgentID: "agënt", Tool: "bíd", Gates: []pecta.GateResult{{Name: "pii", Passed: true, Reason: "naïve ✓"}}}
+	if err := e.Track(intl); err != nil {
+		t.Fatalf("non-ASCII event: %v", err)
+	}
 	if err := closeNow(t, e, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	st := e.Stats()
 	checkInvariant(t, st)
-	if st.DroppedByReason[ReasonInvalid] != uint64(len(tests)) || st.Sent != 1 || st.Tracked != uint64(len(tests))+1 {
+	if st.DroppedByReason[ReasonInvalid] != uint64(len(tests)) || st.Sent != 2 || st.Tracked != uint64(len(tests))+2 {
 		t.Fatalf("stats %v", st)
 	}
-	if got := srv.Ingested(); len(got) != 1 || len(got[0].Gates) != 50 {
+	got := srv.Ingested()
+	if len(got) != 2 || len(got[0].Gates) != 50 {
 		t.Fatalf("ingested %d", len(got))
+	}
+	if g := got[1]; g.AgentID != intl.AgentID || g.Tool != intl.Tool || g.Gates[0].Reason != intl.Gates[0].Reason {
+		t.Fatalf("non-ASCII event delivered as %+v", g)
 	}
 }
 

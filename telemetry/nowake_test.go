@@ -36,8 +36,8 @@ func TestIdleEmitterPollsSlowly(t *testing.T) {
 	if err := e.Track(event("a", 0)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 2*time.Second, "the clock to go live", func() bool { return e.clock.live.Load() })
-	waitFor(t, 5*time.Second, "the ticker to go idle", func() bool { return !e.clock.live.Load() })
+	waitFor(t, 2*time.Second, "the clock to go live", func() bool { return e.clock.live() })
+	waitFor(t, 5*time.Second, "the ticker to go idle", func() bool { return !e.clock.live() })
 	t0, ticks0 := time.Now(), e.ticks.Load()
 	<-time.After(500 * time.Millisecond)
 	ticks, elapsed := e.ticks.Load()-ticks0, time.Since(t0)
@@ -49,7 +49,7 @@ func TestIdleEmitterPollsSlowly(t *testing.T) {
 	if err := e.Track(event("a", 1)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 2*time.Second, "the clock to go live again", func() bool { return e.clock.live.Load() })
+	waitFor(t, 2*time.Second, "the clock to go live again", func() bool { return e.clock.live() })
 	if d := time.Since(before); d > 10*idlePoll {
 		t.Fatalf("ticker took %v to notice activity", d)
 	}

@@ -35,6 +35,42 @@ func recordSize(ev *pecta.Event) int {
 	return n
 }
 
+// checkedSize is recordSize for Track, which checks the event on the way:
+// plain reports that ev passes every rule of pecta.Event.Validate except
+// the ones about its strings' bytes, with every string within its limit in
+// bytes. A plain event whose strings putRecord finds ASCII is valid (ASCII
+// is valid UTF-8 with one character per byte), so Track validates the
+// common event without a pass of its own over the strings: putRecord's
+// copy reads them anyway. An event that is not plain (invalid, or with a
+// string longer in bytes than its limit in characters) takes Validate.
+// TestCheckedSizeAgreesWithValidate and FuzzTrackValidation hold the rules
+// to Validate's.
+func checkedSize(ev *pecta.Event) (size int, plain bool) {
+	if ev == nil {
+		return 0, false
+	}
+	plain = ev.AgentID != "" && len(ev.AgentID) <= pecta.MaxAgentIDLen && len(ev.Tool) <= pecta.MaxToolLen &&
+		len(ev.Gates) <= pecta.MaxGates && plainLatency(ev.TotalLatencyMS)
+	if !ev.Timestamp.IsZero() {
+		u := ev.Timestamp.Unix()
+		plain = plain && u >= wire.MinUnix && u <= wire.MaxUnix
+	}
+	n := recordHeader + 4 + len(ev.AgentID) + len(ev.Tool)
+	all := true
+	for i := range ev.Gates {
+		g := &ev.Gates[i]
+		n += gateHeader + 4 + len(g.Name) + len(g.Reason)
+		plain = plain && g.Name != "" && len(g.Name) <= pecta.MaxGateNameLen &&
+			len(g.Reason) <= pecta.MaxReasonLen && plainLatency(g.LatencyMS)
+		all = all && (g.Passed || g.Skipped)
+	}
+	return n, plain && (all || !ev.Passed)
+}
+
+// plainLatency is Validate's latency rule: NaN fails both comparisons,
+// +Inf the second.
+func plainLatency(f float64) bool { return f >= 0 && f <= wire.MaxLatencyMS }
+
 const (
 	recordHeader = 22 // flags, gates, sec, nsec, total_latency
 	gateHeader   = 9  // flags, latency
@@ -42,13 +78,16 @@ const (
 
 // appendRecord appends ev's record, with timestamp sec/nsec, to dst.
 func appendRecord(dst []byte, ev *pecta.Event, sec int64, nsec uint32) []byte {
-	return putRecord(dst, recordSize(ev), ev, sec, nsec)
+	dst, _ = putRecord(dst, recordSize(ev), ev, sec, nsec)
+	return dst
 }
 
 // putRecord is appendRecord for a size already computed by recordSize (Track
 // checks the queue bound with it first): the record is written in place,
-// with one capacity check for the whole of it.
-func putRecord(dst []byte, size int, ev *pecta.Event, sec int64, nsec uint32) []byte {
+// with one capacity check for the whole of it. It also returns the bytes
+// of ev's strings ORed together (wire.OrBytes): the strings are ASCII when
+// acc&wire.HighBits == 0.
+func putRecord(dst []byte, size int, ev *pecta.Event, sec int64, nsec uint32) (_ []byte, acc uint64) {
 	at := len(dst)
 	if cap(dst)-at < size {
 		dst = growRecords(dst, size)
@@ -65,24 +104,70 @@ func putRecord(dst []byte, size int, ev *pecta.Event, sec int64, nsec uint32) []
 	binary.LittleEndian.PutUint64(r[2:], uint64(sec))
 	binary.LittleEndian.PutUint32(r[10:], nsec)
 	binary.LittleEndian.PutUint64(r[14:], math.Float64bits(ev.TotalLatencyMS))
-	p := putStr(r, recordHeader, ev.AgentID)
-	p = putStr(r, p, ev.Tool)
+	// The strings, each a u16 length and its bytes, copied in one loop with
+	// no call for strings of at most 16 bytes (two overlapping word moves,
+	// as memmove does, or three byte moves): a call per string, with the
+	// spills around it, cost more than the copy. A gate's header goes before
+	// its name.
+	p := recordHeader
+	base := unsafe.Pointer(unsafe.SliceData(r))
 	all := true // with gates, the outcome sent is derived from them (pecta.Event)
-	for i := range ev.Gates {
-		g := &ev.Gates[i]
-		var gf byte
-		if g.Passed {
-			gf |= 1
+	for k, ns := 0, 2+2*len(ev.Gates); k < ns; k++ {
+		var s string
+		switch {
+		case k == 0:
+			s = ev.AgentID
+		case k == 1:
+			s = ev.Tool
+		case k&1 == 0:
+			g := &ev.Gates[(k-2)>>1]
+			var gf byte
+			if g.Passed {
+				gf |= 1
+			}
+			if g.Skipped {
+				gf |= 2
+			}
+			all = all && gf != 0
+			q := r[p : p+gateHeader]
+			q[0] = gf
+			binary.LittleEndian.PutUint64(q[1:], math.Float64bits(g.LatencyMS))
+			p += gateHeader
+			s = g.Name
+		default:
+			s = ev.Gates[(k-2)>>1].Reason
 		}
-		if g.Skipped {
-			gf |= 2
+		n := len(s)
+		binary.LittleEndian.PutUint16(r[p:], uint16(n))
+		p += 2
+		_ = r[p : p+n] // the stores below stay within r
+		src := unsafe.Pointer(unsafe.StringData(s))
+		switch {
+		case n == 0: // no pointer one past the end of r (checkptr)
+		case n > 16:
+			copy(r[p:p+n], s)
+			acc |= wire.OrLong(src, n)
+		case n >= 8:
+			d := unsafe.Add(base, p)
+			a, b := wire.Load64(src, 0), wire.Load64(src, n-8)
+			wire.Store64(d, 0, a)
+			wire.Store64(d, n-8, b)
+			acc |= a | b
+		case n >= 4:
+			d := unsafe.Add(base, p)
+			a, b := wire.Load32(src, 0), wire.Load32(src, n-4)
+			wire.Store32(d, 0, a)
+			wire.Store32(d, n-4, b)
+			acc |= uint64(a | b)
+		default:
+			d := unsafe.Add(base, p)
+			a, m, z := *(*byte)(src), *(*byte)(unsafe.Add(src, n>>1)), *(*byte)(unsafe.Add(src, n-1))
+			*(*byte)(d) = a
+			*(*byte)(unsafe.Add(d, n>>1)) = m
+			*(*byte)(unsafe.Add(d, n-1)) = z
+			acc |= uint64(a | m | z)
 		}
-		all = all && gf != 0
-		q := r[p : p+gateHeader]
-		q[0] = gf
-		binary.LittleEndian.PutUint64(q[1:], math.Float64bits(g.LatencyMS))
-		p = putStr(r, p+gateHeader, g.Name)
-		p = putStr(r, p, g.Reason)
+		p += n
 	}
 	if len(ev.Gates) > 0 {
 		r[0] = 0
@@ -90,23 +175,13 @@ func putRecord(dst []byte, size int, ev *pecta.Event, sec int64, nsec uint32) []
 			r[0] = 1
 		}
 	}
-	return dst
+	return dst, acc
 }
 
 // growRecords returns dst with room for n more bytes (an event larger than
 // the batch's buffer: rare, and it allocates).
 func growRecords(dst []byte, n int) []byte {
 	return append(dst[:len(dst):len(dst)], make([]byte, n)...)[:len(dst)]
-}
-
-// putStr writes s as a u16 length and its bytes at r[p:] and returns the
-// offset after it.
-func putStr(r []byte, p int, s string) int {
-	binary.LittleEndian.PutUint16(r[p:], uint16(len(s)))
-	if len(s) == 0 { // empty reasons are common: no call to memmove
-		return p + 2
-	}
-	return p + 2 + copy(r[p+2:], s)
 }
 
 // recordEncoder turns records into their JSON, byte for byte what

@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"hash/maphash"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/pecta-ai/pecta-go/internal/wire"
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
@@ -35,9 +35,10 @@ import (
 // unbiased estimates of the agent's; the counts scale back up by dividing
 // by Emitter.SampleRate(agentID).
 const (
-	sampleSlots   = 1024
-	sampleStripes = 8
-	sampleShift   = 3 // log2(sampleStripes); thresholds compare 61 bits
+	sampleSlots    = 1 << sampleSlotBits
+	sampleSlotBits = 10
+	sampleStripes  = 8
+	sampleShift    = 3 // log2(sampleStripes); thresholds compare 61 bits
 	// sampleAdjustEvery is short so that a burst, or the first events of a
 	// new emitter (kept whole until measured), cost at most a tenth of a
 	// second of traffic.
@@ -70,7 +71,7 @@ type sampleCounter struct {
 // counters; only the loop goroutine (adjust) writes thr.
 type sampler struct {
 	mode   samplingMode
-	seed   maphash.Seed
+	seed   uint64                     // of slot's hash: random per emitter
 	mix    uint64                     // per emitter: different processes draw different sequences
 	thr    [sampleSlots]atomic.Uint64 // keep when a draw>>sampleShift < thr>>sampleShift; math.MaxUint64 keeps all
 	counts [sampleStripes][sampleSlots]sampleCounter
@@ -97,7 +98,7 @@ const (
 
 func (s *sampler) init(mode samplingMode, fixed float64) {
 	s.mode = mode
-	s.seed = maphash.MakeSeed()
+	s.seed = rand.Uint64()
 	s.mix = rand.Uint64()
 	thr := uint64(math.MaxUint64)
 	if mode == samplingFixed {
@@ -110,7 +111,42 @@ func (s *sampler) init(mode samplingMode, fixed float64) {
 }
 
 func (s *sampler) slot(agentID string) uint32 {
-	return uint32(maphash.String(s.seed, agentID)) & (sampleSlots - 1)
+	return uint32(strHash(agentID, s.seed) >> (64 - sampleSlotBits))
+}
+
+// strHash hashes s for slot: a multiply-xorshift over the words of s
+// (read as wire.OrBytes reads them, never past the end), seeded per
+// emitter and finished with MurmurHash3's fmix64, so that every byte
+// moves the slot. It replaced hash/maphash, whose call into the runtime's
+// AES hash cost more than the rest of the sampling decision for ids of a
+// few words (BenchmarkSamplerKeep). It is not a defence against ids chosen
+// to collide: a collision only makes two agents share a sampling rate.
+func strHash(s string, seed uint64) uint64 {
+	const m = 0x9E3779B97F4A7C15
+	n := len(s)
+	p := unsafe.Pointer(unsafe.StringData(s))
+	h := seed ^ uint64(n)*m
+	switch {
+	case n > 16:
+		for i := 0; i < n-8; i += 8 {
+			h = (h ^ wire.Load64(p, i)) * m
+			h ^= h >> 29
+		}
+		h = (h ^ wire.Load64(p, n-8)) * m
+	case n >= 8:
+		h = (h ^ wire.Load64(p, 0)) * m
+		h ^= h >> 29
+		h = (h ^ wire.Load64(p, n-8)) * m
+	case n >= 4:
+		h = (h ^ uint64(wire.Load32(p, 0))<<32 ^ uint64(wire.Load32(p, n-4))) * m
+	case n > 0:
+		h = (h ^ uint64(*(*byte)(p))<<16 ^ uint64(*(*byte)(unsafe.Add(p, n>>1)))<<8 ^ uint64(*(*byte)(unsafe.Add(p, n-1)))) * m
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>33
 }
 
 // keep decides whether Track keeps an event of agentID, and counts it.

@@ -3,8 +3,10 @@ package telemetry
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -325,5 +327,47 @@ func TestLocalBudgetNeverExceedsRatePerWindow(t *testing.T) {
 		if rpm >= 60 && float64(len(sent)) < 2.8*float64(rpm)*0.95 {
 			t.Fatalf("rpm %d: only %d requests in 3 minutes", rpm, len(sent))
 		}
+	}
+}
+
+// strHash spreads ids over the slots like a random function: ids that
+// differ in one byte anywhere (the common shape: agent-0001, agent-0002,
+// or UUIDs) land in different slots, and 100,000 such ids fill the 1024
+// slots evenly.
+func TestStrHashSpreadsIDs(t *testing.T) {
+	var s sampler
+	s.init(samplingAdaptive, 1)
+	for _, shape := range []string{"a-%d", "agent-%05d", "bidder-eu-west-%d-prod", "%08d-9c5b-4e0a-b7d4-3f2a1c0e8b7d", "x%d"} {
+		var counts [sampleSlots]int
+		const n = 100_000
+		for i := range n {
+			counts[s.slot(fmt.Sprintf(shape, i))]++
+		}
+		// binomial(n, 1/1024): mean 97.7, sd 9.9; allow 6 sd
+		lo, hi := n, 0
+		for _, c := range counts {
+			lo, hi = min(lo, c), max(hi, c)
+		}
+		if lo < 38 || hi > 158 {
+			t.Errorf("shape %q: slot occupancy between %d and %d, want 38..158", shape, lo, hi)
+		}
+	}
+	// one byte changed at any position moves the slot (almost always)
+	base := []byte("bidder-7f3a9c21-eu-west-1-prod-canary")
+	same := 0
+	for i := range base {
+		for _, c := range []byte{'0', 'z', '-'} {
+			if base[i] == c {
+				continue
+			}
+			v := slices.Clone(base)
+			v[i] = c
+			if s.slot(string(v)) == s.slot(string(base)) {
+				same++
+			}
+		}
+	}
+	if same > 2 {
+		t.Errorf("%d one-byte variants kept their slot", same)
 	}
 }
