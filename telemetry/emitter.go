@@ -7,9 +7,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-
-	"github.com/pecta-ai/pecta-go/internal/wire"
-	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // Errors returned by Track. Every refused event is counted in Stats under
@@ -71,11 +68,12 @@ type Emitter struct {
 	closed  atomic.Bool
 	chunk   int64 // credit a shard takes from queued at a time
 
-	samp   sampler
 	budget Budget
 	paceMu sync.Mutex // one sender at a time waits on the budget
 
-	clock clock
+	_     [cacheLine]byte
+	clock clock // written by the ticker every tick: a line of its own
+	_     [cacheLine - 8]byte
 
 	kick      chan struct{} // sealed batches are waiting (buffered 1); never sent by Track
 	notifyCh  chan struct{} // something to report to callbacks (buffered 1)
@@ -95,18 +93,21 @@ type Emitter struct {
 	sealed  atomic.Pointer[batch]
 	sealedN atomic.Uint64 // batches ever sealed by Track (the ticker's rate estimate)
 	_       [cacheLine - 16]byte
-	// act is set by Track (once per tick per core) and cleared by the
-	// ticker, which keeps ticking every millisecond while it is set.
+	// act is set by Track and cleared by the ticker every actSpan ticks
+	// (not every tick: each clear costs the next Track a cache miss); the
+	// ticker keeps ticking every millisecond while it is set. Nothing else
+	// on this line is written per tick.
 	act atomic.Uint32
 	// notifyReq asks the ticker to wake the loop (DropOldest evictions).
 	notifyReq atomic.Bool
-	ticks     atomic.Uint64 // ticker wake-ups (tests)
-	_         [cacheLine - 16]byte
+	_         [cacheLine - 8]byte
 
 	// Track-side drops: each counts an event as both tracked and dropped.
 	// (queue_full drops are counted per shard, sampled-out events by samp.)
 	dropInvalid, dropClosed atomic.Uint64
 	_                       [cacheLine - 16]byte
+
+	ticks atomic.Uint64 // ticker wake-ups (tests), off the lines Track reads
 
 	sealMu sync.Mutex // serialises sealAll
 	mu     sync.Mutex // guards the queue and the delivery counters below
@@ -117,6 +118,17 @@ type Emitter struct {
 	life lifecycle // Flush/Close reporting, refused-key gate, own HTTP client
 
 	sp *spool // nil without Config.SpoolDir (spool.go)
+
+	// shardBuf holds the shards of up to 4 Ps, on the same page as the
+	// fields above (one page walk fewer for a cold Track); more Ps get an
+	// array of their own.
+	shardBuf [4]shard
+
+	// samp is last: its header (read by every Track) follows the fields
+	// above and its 256 KB of counters come after everything else, so that
+	// the fields Track reads and writes sit on as few pages as they can (a
+	// cold Track, after the caller idled, pays a page walk for each).
+	samp sampler
 }
 
 // cacheLine is the padding unit: two 64-byte lines, since the adjacent-line
@@ -177,7 +189,6 @@ func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 		sendRel:   rel,
 		bodies:    make(chan *body, 4),
 		log:       set.logger,
-		shards:    make([]shard, n),
 		mask:      uint32(n - 1),
 		kick:      make(chan struct{}, 1),
 		notifyCh:  make(chan struct{}, 1),
@@ -187,6 +198,11 @@ func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 		clockDone: make(chan struct{}),
 	}
 	e.life.closeDone = make(chan struct{})
+	if n <= len(e.shardBuf) {
+		e.shards = e.shardBuf[:n]
+	} else {
+		e.shards = make([]shard, n)
+	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -213,95 +229,6 @@ func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 	go e.loop()
 	go e.ticker()
 	return e
-}
-
-// Track encodes ev into the emitter's queue and returns at once: it never
-// blocks on the network, the flusher or a full queue, never wakes another
-// goroutine, and allocates nothing in steady state. The caller may reuse ev
-// as soon as Track returns. A zero ev.Timestamp is stamped with the current
-// time (ev itself is not modified).
-//
-// Sampling (Config.SampleRate, or adaptive sampling by default) decides
-// first: an event sampled out is counted under "sampled" and not validated.
-//
-// It returns nil when the event was queued or sampled out, ErrClosed after
-// Close, ErrQueueFull when the queue bound dropped it, and an error matching
-// ErrInvalidEvent (and wrapping *pecta.ValidationError) for an event outside
-// the documented limits. Every refused event is counted in Stats.
-func (e *Emitter) Track(ev *pecta.Event) error {
-	if e.closed.Load() {
-		e.dropClosed.Add(1)
-		return ErrClosed
-	}
-	// The one point where an event may be left out before it costs
-	// anything more: the sampling decision (sampler.go), made before the
-	// event is validated or copied.
-	if ev != nil && !e.keep(ev) {
-		return nil
-	}
-	// Validation: the common event (ASCII strings) is checked by
-	// checkedSize and by putRecord's copy of its strings; any other takes
-	// Validate, here or, for non-ASCII strings, after the copy.
-	size, plain := checkedSize(ev)
-	if !plain {
-		if err := ev.Validate(); err != nil {
-			e.dropInvalid.Add(1)
-			return &invalidError{err}
-		}
-	}
-	var sec int64
-	var nsec uint32
-	if ev.Timestamp.IsZero() {
-		sec, nsec = e.clock.now()
-	} else {
-		sec, nsec = ev.Timestamp.Unix(), uint32(ev.Timestamp.Nanosecond())
-	}
-
-	s := &e.shards[uint32(procID())&e.mask]
-	if !s.mu.TryLock() {
-		s = e.lockAnyShard()
-	}
-	if e.closed.Load() { // Close seals shards after setting closed
-		s.mu.Unlock()
-		e.dropClosed.Add(1)
-		return ErrClosed
-	}
-	// the bound is checked before anything is copied
-	if s.credit < int64(size) && !e.reserve(s, int64(size)) {
-		s.full.Add(1) // on the shard's own line
-		s.mu.Unlock()
-		return ErrQueueFull
-	}
-	b := s.open
-	if b.slot != nil && cap(b.rec)-len(b.rec) < size { // arena.go: a slot never grows
-		if b = e.roomInSlot(s, size); b == nil {
-			s.full.Add(1)
-			s.mu.Unlock()
-			return ErrQueueFull
-		}
-	}
-	rec, acc := putRecord(b.rec, size, ev, sec, nsec)
-	if plain && acc&wire.HighBits != 0 { // not ASCII: UTF-8 and lengths in characters decide
-		if err := ev.Validate(); err != nil {
-			s.mu.Unlock() // b.rec was not extended: the copy is discarded
-			e.dropInvalid.Add(1)
-			return &invalidError{err}
-		}
-	}
-	b.rec = rec
-	s.credit -= int64(size)
-	b.n++
-	b.bytes += int64(size)
-	b.commit() // arena.go: from here a kill of the process loses nothing
-	s.accepted++
-	if b.n >= e.set.batchSize || len(b.rec) >= maxBatchBytes {
-		e.seal(s)
-	}
-	s.mu.Unlock()
-	if e.act.Load() == 0 { // once per tick and core: keeps the ticker fast
-		e.act.Store(1)
-	}
-	return nil
 }
 
 // lockAnyShard locks some shard when the caller's own is busy (the caller
@@ -393,6 +320,7 @@ func (e *Emitter) seal(s *shard) {
 		e.q.recHint.Store(int64(len(b.rec)))
 	}
 	s.open = e.newBatch(s)
+	warm(s.open)
 	for {
 		top := e.sealed.Load()
 		b.next = top
@@ -401,6 +329,17 @@ func (e *Emitter) seal(s *shard) {
 			return
 		}
 	}
+}
+
+// warm writes zeros over the first lines of b's record buffer, where the
+// next Track writes its record: the buffer was last read by a sender on
+// another core, and the call that seals a batch (already busy) takes the
+// cache misses instead of the next one, which may come after the caller
+// idled, when every line it touches is cold (its p99.9). The bytes are
+// past b.rec's length: nothing reads them.
+func warm(b *batch) {
+	r := b.rec[len(b.rec):cap(b.rec)]
+	clear(r[:min(len(r), 2*64)])
 }
 
 // collect moves the batches sealed by Track to the queue, oldest first.

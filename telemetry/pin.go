@@ -41,11 +41,3 @@ func procPin() int
 
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
-
-// procID returns the id of the P the caller runs on (a hint: the caller may
-// move to another P right after).
-func procID() int {
-	id := procPin()
-	procUnpin()
-	return id
-}

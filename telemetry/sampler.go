@@ -8,10 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
-
-	"github.com/pecta-ai/pecta-go/internal/wire"
-	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // Adaptive sampling keeps the events an emitter accepts within what its
@@ -61,19 +57,25 @@ const (
 	sampleDrain   = 3 * time.Second
 )
 
-// sampleCounter is one stripe's counters of one slot.
+// sampleCounter is one stripe's counters of one slot, with the slot's
+// threshold: every stripe has a copy, so that keep reads and writes one
+// line of one page (a cold Track, after the caller idled, pays for every
+// page it touches: thr apart cost one more page walk).
 type sampleCounter struct {
 	seen atomic.Uint64 // events offered to the sampler
 	out  atomic.Uint64 // events it sampled out
+	// thr: keep when a draw>>sampleShift < thr>>sampleShift; math.MaxUint64
+	// keeps all. Written by adjust (setThr) into every stripe.
+	thr atomic.Uint64
+	_   [8]byte // 32 bytes: two counters per line, never across lines
 }
 
-// sampler is the per-agent sampling state. Track reads thr and adds to the
-// counters; only the loop goroutine (adjust) writes thr.
+// sampler is the per-agent sampling state. Track reads the thresholds and
+// adds to the counters; only the loop goroutine (adjust) writes thresholds.
 type sampler struct {
 	mode   samplingMode
-	seed   uint64                     // of slot's hash: random per emitter
-	mix    uint64                     // per emitter: different processes draw different sequences
-	thr    [sampleSlots]atomic.Uint64 // keep when a draw>>sampleShift < thr>>sampleShift; math.MaxUint64 keeps all
+	seed   uint64 // of slot's hash: random per emitter
+	mix    uint64 // per emitter: different processes draw different sequences
 	counts [sampleStripes][sampleSlots]sampleCounter
 
 	// owned by adjust (the loop goroutine)
@@ -104,74 +106,12 @@ func (s *sampler) init(mode samplingMode, fixed float64) {
 	if mode == samplingFixed {
 		thr = rateThr(fixed)
 	}
-	for i := range s.thr {
-		s.thr[i].Store(thr)
+	for k := range s.counts {
+		for i := range s.counts[k] {
+			s.counts[k][i].thr.Store(thr)
+		}
 	}
 	s.lastAt = time.Now()
-}
-
-func (s *sampler) slot(agentID string) uint32 {
-	return uint32(strHash(agentID, s.seed) >> (64 - sampleSlotBits))
-}
-
-// strHash hashes s for slot: a multiply-xorshift over the words of s
-// (read as wire.OrBytes reads them, never past the end), seeded per
-// emitter and finished with MurmurHash3's fmix64, so that every byte
-// moves the slot. It replaced hash/maphash, whose call into the runtime's
-// AES hash cost more than the rest of the sampling decision for ids of a
-// few words (BenchmarkSamplerKeep). It is not a defence against ids chosen
-// to collide: a collision only makes two agents share a sampling rate.
-func strHash(s string, seed uint64) uint64 {
-	const m = 0x9E3779B97F4A7C15
-	n := len(s)
-	p := unsafe.Pointer(unsafe.StringData(s))
-	h := seed ^ uint64(n)*m
-	switch {
-	case n > 16:
-		for i := 0; i < n-8; i += 8 {
-			h = (h ^ wire.Load64(p, i)) * m
-			h ^= h >> 29
-		}
-		h = (h ^ wire.Load64(p, n-8)) * m
-	case n >= 8:
-		h = (h ^ wire.Load64(p, 0)) * m
-		h ^= h >> 29
-		h = (h ^ wire.Load64(p, n-8)) * m
-	case n >= 4:
-		h = (h ^ uint64(wire.Load32(p, 0))<<32 ^ uint64(wire.Load32(p, n-4))) * m
-	case n > 0:
-		h = (h ^ uint64(*(*byte)(p))<<16 ^ uint64(*(*byte)(unsafe.Add(p, n>>1)))<<8 ^ uint64(*(*byte)(unsafe.Add(p, n-1)))) * m
-	}
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	return h ^ h>>33
-}
-
-// keep decides whether Track keeps an event of agentID, and counts it.
-//
-// It draws no random number from the runtime (math/rand/v2 costs more
-// than the rest of the decision): the stripe is picked from the address of
-// the caller's stack, which differs between goroutines, and the decision
-// from SplitMix64 applied to the stripe's count of the slot, a counter it
-// increments anyway. SplitMix64 is a sequence generator of exactly that
-// form (a counter through a strong mixer), so the decisions within a slot
-// are a pseudo-random sequence, independent of the events' content and
-// timing. An event of a slot that keeps everything costs one hash, one
-// atomic add and one load.
-func (s *sampler) keep(agentID string) bool {
-	i := s.slot(agentID)
-	var here byte
-	k := uint64(uintptr(unsafe.Pointer(&here))>>10) * 0x9E3779B97F4A7C15 >> (64 - sampleShift)
-	c := &s.counts[k][i]
-	n := c.seen.Add(1)
-	t := s.thr[i].Load()
-	if t == math.MaxUint64 || splitmix(n*0x9E3779B97F4A7C15+s.mix+uint64(i)<<sampleShift+k)>>sampleShift < t>>sampleShift {
-		return true
-	}
-	c.out.Add(1)
-	return false
 }
 
 // splitmix is the output function of SplitMix64.
@@ -183,7 +123,7 @@ func splitmix(z uint64) uint64 {
 
 // rate returns the fraction of agentID's events kept now.
 func (s *sampler) rate(agentID string) float64 {
-	return thrRate(s.thr[s.slot(agentID)].Load())
+	return thrRate(s.counts[0][s.slot(agentID)].thr.Load())
 }
 
 func thrRate(thr uint64) float64 {
@@ -206,8 +146,10 @@ func rateThr(r float64) uint64 {
 // setThr stores a threshold only when it changes: a store invalidates the
 // cache line every Track reads.
 func (s *sampler) setThr(i int, v uint64) {
-	if s.thr[i].Load() != v {
-		s.thr[i].Store(v)
+	if s.counts[0][i].thr.Load() != v {
+		for k := range s.counts {
+			s.counts[k][i].thr.Store(v)
+		}
 	}
 }
 
@@ -309,11 +251,6 @@ func (s *sampler) adjust(now time.Time, batchSize int, backlog uint64, grant fun
 			s.setThr(i, rateThr(level/s.ema[i]))
 		}
 	}
-}
-
-// keep decides whether Track keeps ev; it counts what it samples out.
-func (e *Emitter) keep(ev *pecta.Event) bool {
-	return e.samp.mode == samplingOff || e.samp.keep(ev.AgentID)
 }
 
 // SampleRate returns the fraction of agentID's events the emitter keeps
