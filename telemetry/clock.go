@@ -51,10 +51,24 @@ func (c *clock) live() bool { return c.stamp.Load() != 0 }
 
 // set makes the clock live at t (the ticker); stop makes Track read
 // time.Now again.
+// A system clock the stamp cannot hold (before 1970, or after 2514) leaves
+// the clock stopped: Track reads time.Now itself.
 func (c *clock) set(t time.Time) {
-	c.stamp.Store(uint64(t.Unix())<<stampNanoBits | uint64(t.Nanosecond()))
+	sec := t.Unix()
+	if sec <= 0 || sec >= 1<<(64-stampNanoBits) {
+		c.stop()
+		return
+	}
+	c.stamp.Store(uint64(sec)<<stampNanoBits | uint64(t.Nanosecond()))
 }
-func (c *clock) stop() { c.stamp.Store(0) }
+
+// stop writes only when the clock runs: an idle ticker calls it every poll,
+// and a store would cost the next Track a miss on the clock's line.
+func (c *clock) stop() {
+	if c.stamp.Load() != 0 {
+		c.stamp.Store(0)
+	}
+}
 
 // ticker is the goroutine that does, on Track's behalf, everything that
 // would make Track wake another goroutine: it refreshes the clock, kicks a

@@ -123,6 +123,7 @@ type Emitter struct {
 	// fields above (one page walk fewer for a cold Track); more Ps get an
 	// array of their own.
 	shardBuf [4]shard
+	_        [cacheLine + emitterPad]byte // shardBuf[3]'s written fields off samp's header line
 
 	// samp is last: its header (read by every Track) follows the fields
 	// above and its 256 KB of counters come after everything else, so that
@@ -130,6 +131,11 @@ type Emitter struct {
 	// cold Track, after the caller idled, pays a page walk for each).
 	samp sampler
 }
+
+// emitterPad aligns Emitter.samp (and so the sampler's counters, 32 bytes
+// each) to a cache line: the Emitter is a large allocation, so it starts
+// on a page. TestEmitterLayout checks it on 64-bit platforms.
+const emitterPad = 40
 
 // cacheLine is the padding unit: two 64-byte lines, since the adjacent-line
 // prefetcher of x86 cores pulls lines in pairs.

@@ -74,8 +74,9 @@ type sampleCounter struct {
 // adds to the counters; only the loop goroutine (adjust) writes thresholds.
 type sampler struct {
 	mode   samplingMode
-	seed   uint64 // of slot's hash: random per emitter
-	mix    uint64 // per emitter: different processes draw different sequences
+	seed   uint64               // of slot's hash: random per emitter
+	mix    uint64               // per emitter: different processes draw different sequences
+	_      [cacheLine - 24]byte // the counters start a line of their own (TestEmitterLayout)
 	counts [sampleStripes][sampleSlots]sampleCounter
 
 	// owned by adjust (the loop goroutine)

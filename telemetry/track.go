@@ -59,51 +59,85 @@ func (e *Emitter) Track(ev *pecta.Event) error {
 		sec, nsec = ev.Timestamp.Unix(), uint32(ev.Timestamp.Nanosecond())
 	}
 
-	s := &e.shards[uint32(procID())&e.mask]
-	if !s.mu.TryLock() {
-		s = e.lockAnyShard()
-	}
-	if e.closed.Load() { // Close seals shards after setting closed
-		s.mu.Unlock()
-		e.dropClosed.Add(1)
-		return ErrClosed
-	}
-	// the bound is checked before anything is copied
-	if s.credit < int64(size) && !e.reserve(s, int64(size)) {
-		s.full.Add(1) // on the shard's own line
-		s.mu.Unlock()
-		return ErrQueueFull
-	}
-	b := s.open
-	if b.slot != nil && cap(b.rec)-len(b.rec) < size { // arena.go: a slot never grows
-		if b = e.roomInSlot(s, size); b == nil {
-			s.full.Add(1)
+	for {
+		s := &e.shards[uint32(procID())&e.mask]
+		if !s.mu.TryLock() {
+			s = e.lockAnyShard()
+		}
+		if e.closed.Load() { // Close seals shards after setting closed
+			s.mu.Unlock()
+			e.dropClosed.Add(1)
+			return ErrClosed
+		}
+		b := s.open
+		// The bound is checked before anything is copied. When it might
+		// refuse the event, evict older batches (DropOldest) or seal the
+		// batch early (arena), the event's strings are checked first, so
+		// that an invalid event is refused as invalid and never costs a
+		// valid one its place: a pass over the strings, on this slow path
+		// only (once per shard credit chunk, or per refused event).
+		if plain && (s.credit < int64(size) || b.slot != nil && cap(b.rec)-len(b.rec) < size) {
+			if !asciiStrings(ev) {
+				s.mu.Unlock()
+				if err := ev.Validate(); err != nil {
+					e.dropInvalid.Add(1)
+					return &invalidError{err}
+				}
+				plain = false
+				continue
+			}
+			plain = false // ASCII: valid (checkedSize checked the rest)
+		}
+		if s.credit < int64(size) && !e.reserve(s, int64(size)) {
+			s.full.Add(1) // on the shard's own line
 			s.mu.Unlock()
 			return ErrQueueFull
 		}
-	}
-	rec, acc := putRecord(b.rec, size, ev, sec, nsec)
-	if plain && acc&wire.HighBits != 0 { // not ASCII: UTF-8 and lengths in characters decide
-		if err := ev.Validate(); err != nil {
-			s.mu.Unlock() // b.rec was not extended: the copy is discarded
-			e.dropInvalid.Add(1)
-			return &invalidError{err}
+		if b.slot != nil && cap(b.rec)-len(b.rec) < size { // arena.go: a slot never grows
+			if b = e.roomInSlot(s, size); b == nil {
+				s.full.Add(1)
+				s.mu.Unlock()
+				return ErrQueueFull
+			}
 		}
+		rec, acc := putRecord(b.rec, size, ev, sec, nsec)
+		if plain && acc&wire.HighBits != 0 {
+			// Not ASCII: UTF-8 and lengths in characters decide, checked
+			// by Validate without the lock. b.rec was not extended, so the
+			// copy is discarded; a valid event is copied again.
+			s.mu.Unlock()
+			if err := ev.Validate(); err != nil {
+				e.dropInvalid.Add(1)
+				return &invalidError{err}
+			}
+			plain = false
+			continue
+		}
+		b.rec = rec
+		s.credit -= int64(size)
+		b.n++
+		b.bytes += int64(size)
+		b.commit() // arena.go: from here a kill of the process loses nothing
+		s.accepted++
+		if b.n >= e.set.batchSize || len(b.rec) >= maxBatchBytes {
+			e.seal(s)
+		}
+		s.mu.Unlock()
+		if e.act.Load() == 0 { // once per actSpan ticks: keeps the ticker fast
+			e.act.Store(1)
+		}
+		return nil
 	}
-	b.rec = rec
-	s.credit -= int64(size)
-	b.n++
-	b.bytes += int64(size)
-	b.commit() // arena.go: from here a kill of the process loses nothing
-	s.accepted++
-	if b.n >= e.set.batchSize || len(b.rec) >= maxBatchBytes {
-		e.seal(s)
+}
+
+// asciiStrings reports whether every string of ev is ASCII (Track's slow
+// paths; the kept path learns it from putRecord's copy).
+func asciiStrings(ev *pecta.Event) bool {
+	acc := wire.OrBytes(ev.AgentID) | wire.OrBytes(ev.Tool)
+	for i := range ev.Gates {
+		acc |= wire.OrBytes(ev.Gates[i].Name) | wire.OrBytes(ev.Gates[i].Reason)
 	}
-	s.mu.Unlock()
-	if e.act.Load() == 0 { // once per actSpan ticks: keeps the ticker fast
-		e.act.Store(1)
-	}
-	return nil
+	return acc&wire.HighBits == 0
 }
 
 // keep decides whether Track keeps ev; it counts what it samples out.
@@ -183,10 +217,10 @@ func strHash(s string, seed uint64) uint64 {
 // common event without a pass of its own over the strings: putRecord's
 // copy reads them anyway. An event that is not plain (invalid, or with a
 // string longer in bytes than its limit in characters) takes Validate.
-// TestCheckedSizeAgreesWithValidate and FuzzTrackValidation hold the rules
-// to Validate's.
+// FuzzTrackValidation and TestTrackValidationOnSlowPaths hold the rules to
+// Validate's.
 func checkedSize(ev *pecta.Event) (size int, plain bool) {
-	if ev == nil {
+	if ev == nil || len(ev.Gates) > pecta.MaxGates { // Validate refuses it in O(1)
 		return 0, false
 	}
 	plain = ev.AgentID != "" && len(ev.AgentID) <= pecta.MaxAgentIDLen && len(ev.Tool) <= pecta.MaxToolLen &&

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,14 +43,17 @@ func FuzzTrackValidation(f *testing.F) {
 		}
 		for i := range int(ngates) % 60 {
 			g := pecta.GateResult{Name: gate, Reason: reason, Passed: gpassed, Skipped: gskipped, LatencyMS: glat}
-			if i%2 == 1 {
-				g.Passed, g.Reason = !gpassed, ""
+			if i%2 == 1 { // vary the gates: lengths, outcomes and empty reasons
+				g.Name, g.Passed, g.Reason = gate+strconv.Itoa(i), !gpassed, ""
 			}
 			ev.Gates = append(ev.Gates, g)
 		}
 		want := ev.Validate()
 		got := e.Track(ev)
 		if errors.Is(got, ErrQueueFull) {
+			if want != nil { // an invalid event is refused as invalid, full queue or not
+				t.Fatalf("Track = ErrQueueFull for an event Validate refuses (%v)", want)
+			}
 			return
 		}
 		var gv, wv *pecta.ValidationError
@@ -63,24 +68,22 @@ func FuzzTrackValidation(f *testing.F) {
 		if want != nil {
 			return
 		}
-		// the record just written is the one appendRecord writes
+		// the record putRecord writes turns back into the event's own JSON
+		// (checkRecordJSON decodes it independently of the writer)
 		size, _ := checkedSize(ev)
 		if size != recordSize(ev) {
 			t.Fatalf("checkedSize %d, recordSize %d", size, recordSize(ev))
 		}
-		rec, acc := putRecord(nil, size, ev, 7, 8)
-		if string(rec) != string(appendRecord(nil, ev, 7, 8)) {
-			t.Fatal("putRecord and appendRecord differ")
-		}
+		checkRecordJSON(t, ev, &recordEncoder{})
+		_, acc := putRecord(nil, size, ev, 7, 8)
 		ascii := true
-		for _, s := range []string{agent, tool, gate, reason} {
+		for _, s := range []string{agent, tool} {
 			for i := 0; i < len(s); i++ {
 				ascii = ascii && s[i] < 0x80
 			}
 		}
-		if len(ev.Gates) == 0 {
-			ascii = true
-			for _, s := range []string{agent, tool} {
+		for _, g := range ev.Gates {
+			for _, s := range []string{g.Name, g.Reason} {
 				for i := 0; i < len(s); i++ {
 					ascii = ascii && s[i] < 0x80
 				}
@@ -90,4 +93,116 @@ func FuzzTrackValidation(f *testing.F) {
 			t.Fatalf("putRecord says ASCII %v, want %v", acc&0x8080808080808080 == 0, ascii)
 		}
 	})
+}
+
+// blockSend stalls every send until block is closed.
+func blockSend(block chan struct{}) sendFunc {
+	return func(ctx context.Context, _ []byte, _ string) (int, error) {
+		select {
+		case <-block:
+		case <-ctx.Done():
+		}
+		return 1, nil
+	}
+}
+
+// badBig is a 50-gate event whose only fault is invalid UTF-8 in its last
+// reason, within every byte limit: checkedSize passes it, Validate does not.
+func badBig() *pecta.Event {
+	ev := event("big", 0)
+	ev.Gates = make([]pecta.GateResult, pecta.MaxGates)
+	for i := range ev.Gates {
+		ev.Gates[i] = pecta.GateResult{Name: strings.Repeat("n", 200), Passed: true, Reason: strings.Repeat("r", 499)}
+	}
+	ev.Gates[len(ev.Gates)-1].Reason += "\xff"
+	return ev
+}
+
+// Found in review: Track checked an event's bytes only after the queue
+// bound, so an event that is invalid (bad UTF-8) but within the byte limits
+// was refused as queue_full on a full queue, and under DropOldest evicted
+// valid queued events before being refused as invalid. Validate decides
+// first on every path that can refuse or evict.
+func TestTrackValidationOnSlowPaths(t *testing.T) {
+	for _, policy := range []OverflowPolicy{DropNewest, DropOldest} {
+		t.Run(policy.String(), func(t *testing.T) {
+			block := make(chan struct{})
+			cfg := Config{RequestsPerMinute: -1, MaxQueueBytes: minQueueBytes, Overflow: policy,
+				BatchSize: 1, FlushInterval: time.Hour, SampleRate: 1}
+			e := fakeEmitter(t, cfg, blockSend(block))
+			defer func() { close(block); _ = closeNow(t, e, 5*time.Second) }()
+			// fill the queue (DropNewest: until refused; DropOldest: well past the bound)
+			for i := range 2000 {
+				if err := e.Track(event("s", i)); err != nil && !errors.Is(err, ErrQueueFull) {
+					t.Fatal(err)
+				}
+			}
+			st0 := e.Stats()
+			for _, bad := range []*pecta.Event{{AgentID: "a\xff"}, badBig()} {
+				if bad.Validate() == nil {
+					t.Fatal("setup: the event should be invalid")
+				}
+				err := e.Track(bad)
+				var ve *pecta.ValidationError
+				if !errors.Is(err, ErrInvalidEvent) || !errors.As(err, &ve) {
+					t.Fatalf("Track(invalid) on a full queue = %v, want ErrInvalidEvent", err)
+				}
+			}
+			st := e.Stats()
+			checkInvariant(t, st)
+			if d := st.DroppedByReason[ReasonQueueFull] - st0.DroppedByReason[ReasonQueueFull]; d != 0 {
+				t.Errorf("invalid events cost %d queue_full drops (refused as full, or evicting valid events)", d)
+			}
+			if d := st.DroppedByReason[ReasonInvalid] - st0.DroppedByReason[ReasonInvalid]; d != 2 {
+				t.Errorf("invalid drops %d, want 2", d)
+			}
+			// a valid non-ASCII event on the same queue is never refused as invalid
+			if err := e.Track(&pecta.Event{AgentID: "agënt", Tool: strings.Repeat("ü", 200)}); err != nil && !errors.Is(err, ErrQueueFull) {
+				t.Fatalf("valid non-ASCII event on a full queue: %v", err)
+			}
+		})
+	}
+}
+
+// With the spool arena, a slot that cannot take an event makes Track seal
+// the batch early: an invalid event must not.
+func TestTrackInvalidDoesNotSealArenaSlot(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // one shard: the one being filled
+	srv := newServer(t)
+	e := mustNew(t, spoolConfig(srv, t.TempDir()))
+	if e.q.arena == nil {
+		t.Skip("no arena on this platform")
+	}
+	good := badBig()
+	good.Gates[len(good.Gates)-1].Reason = strings.Repeat("r", 499)
+	size := recordSize(good)
+	room := func() int {
+		s := &e.shards[0]
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return cap(s.open.rec) - len(s.open.rec)
+	}
+	for i := 0; room() >= size; i++ { // fill the open slot until the next event does not fit
+		if i > 1000 {
+			t.Fatal("the slot never filled")
+		}
+		if err := e.Track(good); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sealed := e.sealedN.Load()
+	for range 20 {
+		if err := e.Track(badBig()); !errors.Is(err, ErrInvalidEvent) {
+			t.Fatalf("Track(invalid) = %v", err)
+		}
+	}
+	if n := e.sealedN.Load() - sealed; n != 0 {
+		t.Fatalf("invalid events sealed %d batches early", n)
+	}
+	if err := e.Track(good); err != nil { // a valid one seals it and moves on
+		t.Fatal(err)
+	}
+	if n := e.sealedN.Load() - sealed; n != 1 {
+		t.Fatalf("the valid event sealed %d batches, want 1", n)
+	}
 }
