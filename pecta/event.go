@@ -94,7 +94,7 @@ func (e *Event) Validate() error {
 // (FuzzEventValidateFastPath).
 func (e *Event) plainValid() bool {
 	if e == nil || e.AgentID == "" || len(e.AgentID) > MaxAgentIDLen || len(e.Tool) > MaxToolLen ||
-		len(e.Gates) > MaxGates || !validLatency(e.TotalLatencyMS) {
+		len(e.Gates) > MaxGates || !wire.ValidLatency(e.TotalLatencyMS) {
 		return false
 	}
 	if !e.Timestamp.IsZero() {
@@ -106,7 +106,7 @@ func (e *Event) plainValid() bool {
 	all := true
 	for i := range e.Gates {
 		g := &e.Gates[i]
-		if g.Name == "" || len(g.Name) > MaxGateNameLen || len(g.Reason) > MaxReasonLen || !validLatency(g.LatencyMS) {
+		if g.Name == "" || len(g.Name) > MaxGateNameLen || len(g.Reason) > MaxReasonLen || !wire.ValidLatency(g.LatencyMS) {
 			return false
 		}
 		acc |= wire.OrBytes(g.Name) | wire.OrBytes(g.Reason)
@@ -123,17 +123,13 @@ func (e *Event) validate() error {
 	if e.AgentID == "" {
 		return &ValidationError{Field: "agent_id", Reason: "is required"}
 	}
-	if !shortASCII(e.AgentID, MaxAgentIDLen) {
-		if r := checkText(e.AgentID, MaxAgentIDLen); r != "" {
-			return &ValidationError{Field: "agent_id", Reason: r}
-		}
+	if r := checkText(e.AgentID, MaxAgentIDLen); r != "" {
+		return &ValidationError{Field: "agent_id", Reason: r}
 	}
-	if !shortASCII(e.Tool, MaxToolLen) {
-		if r := checkText(e.Tool, MaxToolLen); r != "" {
-			return &ValidationError{Field: "tool", Reason: r}
-		}
+	if r := checkText(e.Tool, MaxToolLen); r != "" {
+		return &ValidationError{Field: "tool", Reason: r}
 	}
-	if !validLatency(e.TotalLatencyMS) {
+	if !wire.ValidLatency(e.TotalLatencyMS) {
 		return &ValidationError{Field: "total_latency_ms", Reason: "must be a finite number >= 0"}
 	}
 	if !e.Timestamp.IsZero() {
@@ -151,17 +147,13 @@ func (e *Event) validate() error {
 		if g.Name == "" {
 			return &ValidationError{Field: gateField(i, "name"), Reason: "is required"}
 		}
-		if !shortASCII(g.Name, MaxGateNameLen) {
-			if r := checkText(g.Name, MaxGateNameLen); r != "" {
-				return &ValidationError{Field: gateField(i, "name"), Reason: r}
-			}
+		if r := checkText(g.Name, MaxGateNameLen); r != "" {
+			return &ValidationError{Field: gateField(i, "name"), Reason: r}
 		}
-		if !shortASCII(g.Reason, MaxReasonLen) {
-			if r := checkText(g.Reason, MaxReasonLen); r != "" {
-				return &ValidationError{Field: gateField(i, "reason"), Reason: r}
-			}
+		if r := checkText(g.Reason, MaxReasonLen); r != "" {
+			return &ValidationError{Field: gateField(i, "reason"), Reason: r}
 		}
-		if !validLatency(g.LatencyMS) {
+		if !wire.ValidLatency(g.LatencyMS) {
 			return &ValidationError{Field: gateField(i, "latency_ms"), Reason: "must be a finite number >= 0"}
 		}
 		if e.Passed && !g.ok() {
@@ -189,19 +181,6 @@ func (e *Event) outcome() bool {
 // ok reports a gate that passed or was skipped.
 func (g *GateResult) ok() bool { return g.Passed || g.Skipped }
 
-// shortASCII is the fast path of checkText: s is ASCII and at most n bytes
-// long, so it is valid UTF-8 of at most n characters. Most ids and names
-// are; the others take checkText. It is small enough to be inlined: one
-// pass OR-ing the bytes together, no call.
-func shortASCII(s string, n int) bool {
-	t := s[:min(len(s), n)] // scan no more than n bytes of an oversize s: it fails anyway
-	var acc byte
-	for i := 0; i < len(t); i++ {
-		acc |= t[i]
-	}
-	return len(s) <= n && acc < utf8.RuneSelf
-}
-
 // checkText returns why s is not a valid text field of at most n
 // characters, or "" when it is. It allocates nothing for the SDK's limits
 // (200 and 500).
@@ -222,11 +201,6 @@ func checkText(s string, n int) string {
 }
 
 func gateField(i int, name string) string { return "gates[" + strconv.Itoa(i) + "]." + name }
-
-// validLatency: NaN fails both comparisons, +Inf the second.
-func validLatency(f float64) bool {
-	return f >= 0 && f <= maxEventLatency
-}
 
 // tooLong reports whether s has more than n characters, without allocating.
 func tooLong(s string, n int) bool {

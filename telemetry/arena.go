@@ -452,8 +452,7 @@ func checkRecord(rec []byte) (int, bool) {
 // Validate accepts (finite, >= 0, at most 1e12 ms): a damaged one would
 // make the server refuse the whole batch it travels in.
 func recLatency(b []byte) bool {
-	f := math.Float64frombits(binary.LittleEndian.Uint64(b))
-	return f >= 0 && f <= wire.MaxLatencyMS
+	return wire.ValidLatency(math.Float64frombits(binary.LittleEndian.Uint64(b)))
 }
 
 // closeArena unmaps the arena once nothing can touch a batch any more

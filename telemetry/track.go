@@ -226,7 +226,7 @@ func checkedSize(ev *pecta.Event) (size int, plain bool) {
 		return 0, false
 	}
 	plain = ev.AgentID != "" && len(ev.AgentID) <= pecta.MaxAgentIDLen && len(ev.Tool) <= pecta.MaxToolLen &&
-		len(ev.Gates) <= pecta.MaxGates && plainLatency(ev.TotalLatencyMS)
+		len(ev.Gates) <= pecta.MaxGates && wire.ValidLatency(ev.TotalLatencyMS)
 	if !ev.Timestamp.IsZero() {
 		u := ev.Timestamp.Unix()
 		plain = plain && u >= wire.MinUnix && u <= wire.MaxUnix
@@ -237,15 +237,11 @@ func checkedSize(ev *pecta.Event) (size int, plain bool) {
 		g := &ev.Gates[i]
 		n += gateHeader + 4 + len(g.Name) + len(g.Reason)
 		plain = plain && g.Name != "" && len(g.Name) <= pecta.MaxGateNameLen &&
-			len(g.Reason) <= pecta.MaxReasonLen && plainLatency(g.LatencyMS)
+			len(g.Reason) <= pecta.MaxReasonLen && wire.ValidLatency(g.LatencyMS)
 		all = all && (g.Passed || g.Skipped)
 	}
 	return n, plain && (all || !ev.Passed)
 }
-
-// plainLatency is Validate's latency rule: NaN fails both comparisons,
-// +Inf the second.
-func plainLatency(f float64) bool { return f >= 0 && f <= wire.MaxLatencyMS }
 
 // now returns the time as unix seconds and nanoseconds.
 func (c *clock) now() (int64, uint32) {
