@@ -1,8 +1,11 @@
 package telemetry
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pecta-ai/pecta-go/internal/wire"
 )
 
 // asciiStrings (Track's slow-path check) sees a non-ASCII byte at every
@@ -28,6 +31,50 @@ func TestASCIIStringsSeesEveryByte(t *testing.T) {
 				}
 				if asciiStrings(ev) != (hi < 0) {
 					t.Fatalf("n %d hi %d pos %d", n, hi, pos)
+				}
+			}
+		}
+	}
+}
+
+// putRecord (Track's kept path) copies every byte of every kind of string,
+// for every length class, and its ORed bytes see a non-ASCII byte at every
+// position.
+func TestPutRecordSeesEveryByte(t *testing.T) {
+	var dec recordEncoder
+	for n := range 70 {
+		for hi := -1; hi < n; hi++ {
+			b := []byte(strings.Repeat("a", n))
+			for i := range b {
+				b[i] += byte(i % 26) // a wrong offset shows in the copy
+			}
+			if hi >= 0 {
+				b[hi] = 0xc3
+			}
+			for pos := range 4 {
+				ev := event("x", 1)
+				ev.Gates[2].Reason = ""
+				switch pos {
+				case 0:
+					ev.AgentID = string(b)
+				case 1:
+					ev.Tool = string(b)
+				case 2:
+					ev.Gates[1].Name = string(b)
+				case 3:
+					ev.Gates[2].Reason = string(b)
+				}
+				rec, acc := putRecord([]byte("prefix"), recordSize(ev), ev, 1, 2)
+				if (acc&wire.HighBits == 0) != (hi < 0) {
+					t.Fatalf("n %d hi %d pos %d: acc %x", n, hi, pos, acc)
+				}
+				if rest := dec.decode(rec[len("prefix"):]); len(rest) != 0 || string(rec[:6]) != "prefix" {
+					t.Fatalf("n %d pos %d: %d bytes left", n, pos, len(rest))
+				}
+				got := []string{dec.ev.AgentID, dec.ev.Tool, dec.ev.Gates[1].Name, dec.ev.Gates[2].Reason}
+				want := []string{ev.AgentID, ev.Tool, ev.Gates[1].Name, ev.Gates[2].Reason}
+				if !slices.Equal(got, want) {
+					t.Fatalf("n %d hi %d pos %d: record has %q, want %q", n, hi, pos, got, want)
 				}
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta/gate"
 )
 
 // benchEmitter returns an emitter draining into a loopback sink.
@@ -275,4 +277,54 @@ func BenchmarkSamplerKeepParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// rtbResult is what examples/rtb-bidder tracks per bid: the six RTB gates
+// of an Engine (pecta/gate/rtb), all passed.
+func rtbResult() *gate.Result {
+	names := []string{"rtb.tmax-guard", "rtb.impid-match", "rtb.adomain-verify", "rtb.bid-sanity", "rtb.audience-safety", "rtb.bcat-compliance"}
+	r := &gate.Result{AgentID: "bidder-0", Tool: "bid", Passed: true, TotalLatencyMS: 0.004}
+	for i, n := range names {
+		r.Gates = append(r.Gates, gate.GateResult{Name: n, Passed: true, LatencyMS: 0.0005 * float64(i+1)})
+	}
+	return r
+}
+
+// TrackResult, the bidder's call (a gate.Result from an Engine, six
+// gates), on the kept path and on the sampled-out path, as the Track
+// benchmarks above.
+func BenchmarkTrackResultHotPath(b *testing.B) {
+	e := fakeEmitter(b, Config{RequestsPerMinute: -1, MaxQueueBytes: keptQueueBytes}, nil)
+	b.Cleanup(func() { _ = e.Close(context.Background()) })
+	r := rtbResult()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := e.TrackResult(r); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i%keptYield == 0 {
+			runtime.Gosched()
+		}
+	}
+	b.StopTimer()
+	if st := e.Stats(); st.Dropped != 0 {
+		b.Fatalf("the kept-path benchmark dropped events: %v", st)
+	}
+}
+
+func BenchmarkTrackResultSampledOut(b *testing.B) {
+	e := sampledOutEmitter(b)
+	b.Cleanup(func() { _ = e.Close(context.Background()) })
+	r := rtbResult()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.TrackResult(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if st := e.Stats(); st.DroppedByReason[ReasonSampled] == 0 || st.Dropped != st.DroppedByReason[ReasonSampled] {
+		b.Fatalf("not the sampled-out path: %v", st)
+	}
 }

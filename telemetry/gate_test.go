@@ -2,12 +2,17 @@ package telemetry
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/gate"
+	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 )
 
 // TestTrackResult evaluates agent outputs in process, tracks the results
@@ -82,4 +87,76 @@ func TestTrackResultAllocs(t *testing.T) {
 		}
 	})
 	require.Zero(t, allocs)
+	// beyond stackGates the gates are converted in a pooled array
+	big := gate.Result{AgentID: "agent-b", Passed: true}
+	for i := range 20 {
+		big.Gates = append(big.Gates, gate.GateResult{Name: fmt.Sprint("g", i), Passed: true})
+	}
+	require.NoError(t, em.TrackResult(&big))
+	allocs = testing.AllocsPerRun(200, func() {
+		if err := em.TrackResult(&big); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs)
+}
+
+// TrackResult converts gates on the stack up to stackGates and in a pooled
+// array beyond: every size reaches the server as r.Event() would, gate by
+// gate, including reasons and skipped gates.
+func TestTrackResultEverySize(t *testing.T) {
+	srv := newServer(t)
+	em := mustNew(t, fastConfig(srv))
+	sizes := []int{0, 1, stackGates - 1, stackGates, stackGates + 1, 20, pecta.MaxGates}
+	want := map[string]pecta.Event{}
+	for _, n := range sizes {
+		r := &gate.Result{AgentID: fmt.Sprintf("agent-%d", n), Tool: "t", TotalLatencyMS: float64(n) + 0.5}
+		for i := range n {
+			g := gate.GateResult{Name: fmt.Sprintf("gate-%02d", i) + strings.Repeat("x", i%25), Passed: i%3 != 1, LatencyMS: float64(i) / 8}
+			if !g.Passed {
+				g.Reason = fmt.Sprintf("failed at %d", i)
+			}
+			if i%5 == 4 {
+				g.Passed, g.Skipped, g.Reason = true, true, "skipped"
+			}
+			r.Gates = append(r.Gates, g)
+		}
+		r.Passed = !slices.ContainsFunc(r.Gates, func(g gate.GateResult) bool { return !g.Passed })
+		require.NoError(t, em.TrackResult(r), "%d gates", n)
+		want[r.AgentID] = r.Event()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, em.Flush(ctx))
+	got := srv.Ingested()
+	require.Len(t, got, len(sizes))
+	for _, g := range got {
+		w, ok := want[g.AgentID]
+		require.True(t, ok, g.AgentID)
+		require.Equal(t, w.Tool, g.Tool)
+		require.Equal(t, w.Passed, g.Passed, g.AgentID)
+		require.Equal(t, w.TotalLatencyMS, g.TotalLatencyMS)
+		require.Len(t, g.Gates, len(w.Gates))
+		for i, wg := range w.Gates {
+			require.Equal(t, pectatest.Gate{Name: wg.Name, Passed: wg.Passed, LatencyMS: wg.LatencyMS, Reason: wg.Reason, Skipped: wg.Skipped}, g.Gates[i], "%s gate %d", g.AgentID, i)
+		}
+	}
+}
+
+// TrackResult samples before it builds the event, as Track does: a result
+// sampled out is counted under "sampled" (even one Track would refuse as
+// invalid), and after Close a result is refused with ErrClosed.
+func TestTrackResultSamplesFirst(t *testing.T) {
+	em := fakeEmitter(t, Config{RequestsPerMinute: -1, SampleRate: 1e-12}, nil)
+	r := rtbResult()
+	for range 1000 {
+		require.NoError(t, em.TrackResult(r))
+	}
+	require.NoError(t, em.TrackResult(&gate.Result{Gates: make([]gate.GateResult, 3)})) // no agent: sampled out first
+	st := em.Stats()
+	require.Equal(t, uint64(1001), st.DroppedByReason[ReasonSampled], "%v", st)
+	require.Equal(t, uint64(1001), st.Dropped, "%v", st)
+	require.NoError(t, em.Close(context.Background()))
+	require.ErrorIs(t, em.TrackResult(r), ErrClosed)
+	require.Equal(t, uint64(1), em.Stats().DroppedByReason[ReasonClosed])
 }

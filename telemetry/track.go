@@ -30,7 +30,12 @@ import (
 // Close, ErrQueueFull when the queue bound dropped it, and an error matching
 // ErrInvalidEvent (and wrapping *pecta.ValidationError) for an event outside
 // the documented limits. Every refused event is counted in Stats.
-func (e *Emitter) Track(ev *pecta.Event) error {
+func (e *Emitter) Track(ev *pecta.Event) error { return e.track(ev, false) }
+
+// track is Track; sampled is true when the caller (TrackResult) has made
+// the sampling decision already, before it built ev. Track is a wrapper
+// the compiler inlines, so its callers call track directly.
+func (e *Emitter) track(ev *pecta.Event, sampled bool) error {
 	if e.closed.Load() {
 		e.dropClosed.Add(1)
 		return ErrClosed
@@ -38,7 +43,7 @@ func (e *Emitter) Track(ev *pecta.Event) error {
 	// The one point where an event may be left out before it costs
 	// anything more: the sampling decision (sampler.go), made before the
 	// event is validated or copied.
-	if ev != nil && !e.keep(ev) {
+	if ev != nil && !sampled && !e.keep(ev.AgentID) {
 		return nil
 	}
 	// Validation: the common event (ASCII strings) is checked by
@@ -142,9 +147,10 @@ func asciiStrings(ev *pecta.Event) bool {
 	return acc&wire.HighBits == 0
 }
 
-// keep decides whether Track keeps ev; it counts what it samples out.
-func (e *Emitter) keep(ev *pecta.Event) bool {
-	return e.samp.mode == samplingOff || e.samp.keep(ev.AgentID)
+// keep decides whether Track keeps an event of agentID; it counts what it
+// samples out.
+func (e *Emitter) keep(agentID string) bool {
+	return e.samp.mode == samplingOff || e.samp.keep(agentID)
 }
 
 // keep decides whether Track keeps an event of agentID, and counts it.
@@ -322,9 +328,17 @@ func putRecord(dst []byte, size int, ev *pecta.Event, sec int64, nsec uint32) (_
 		src := unsafe.Pointer(unsafe.StringData(s))
 		switch {
 		case n == 0: // no pointer one past the end of r (checkptr)
-		case n > 16:
+		case n > 32:
 			copy(r[p:p+n], s)
 			acc |= wire.OrLong(src, n)
+		case n > 16: // gate names, UUIDs: four overlapping word moves
+			d := unsafe.Add(base, p)
+			a, b, c, z := wire.Load64(src, 0), wire.Load64(src, 8), wire.Load64(src, n-16), wire.Load64(src, n-8)
+			wire.Store64(d, 0, a)
+			wire.Store64(d, 8, b)
+			wire.Store64(d, n-16, c)
+			wire.Store64(d, n-8, z)
+			acc |= a | b | c | z
 		case n >= 8:
 			d := unsafe.Add(base, p)
 			a, b := wire.Load64(src, 0), wire.Load64(src, n-8)

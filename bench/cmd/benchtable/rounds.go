@@ -14,12 +14,15 @@ import (
 // methods says how each benchmark's figure is taken, by name prefix (the
 // longest matching prefix wins).
 var methods = map[string]string{
-	"BenchmarkTrackHotPath":                   "Track's kept path alone, serial loop: every event is kept (the benchmark fails on a drop); the senders recycle batches without encoding or sending; ns per kept event.",
+	"BenchmarkTrackHotPath":                   "Track's kept path alone, serial loop: every event is kept (the benchmark fails on a drop); the senders recycle batches without encoding or sending; the loop yields every 16384 events; ns per kept event.",
 	"BenchmarkTrackHotPathParallel":           "Track's kept path alone under b.RunParallel (GOMAXPROCS goroutines): every event kept (checked); ns = wall time per kept event.",
 	"BenchmarkTrackHotPathNoSampling":         "BenchmarkTrackHotPath with adaptive sampling off (DisableAdaptiveSampling): every event kept (checked); the difference is the cost of the sampling decision.",
 	"BenchmarkTrackHotPathNoSamplingParallel": "BenchmarkTrackHotPathParallel with adaptive sampling off: every event kept (checked).",
 	"BenchmarkTrackDropped":                   "Track's drop path alone, serial: the queue is full and the senders stalled before the timer starts; every timed call returns ErrQueueFull (checked).",
 	"BenchmarkTrackDroppedParallel":           "Track's drop path alone under b.RunParallel: every timed call returns ErrQueueFull (checked).",
+	"BenchmarkTrackSampledOut":                "Track's sampled-out path: a fixed SampleRate of 1e-12, so every call returns after the sampling decision (checked).",
+	"BenchmarkTrackResultHotPath":             "TrackResult (the bidder's call) with a six-gate RTB gate.Result, every event kept (checked), as BenchmarkTrackHotPath.",
+	"BenchmarkTrackResultSampledOut":          "TrackResult with a six-gate RTB gate.Result, every call sampled out (checked): the sampling decision comes before the event is built.",
 	"BenchmarkTrack":                          "Track to a loopback HTTP sink with signing, as fast as the loop goes: a mix of kept and refused events (%dropped says how many).",
 	"BenchmarkTrackLatency/sending":           "Per-call Track latency (time.Now around each call) while batches are encoded, signed and sent to pectatest in another process; bursts of 100 events every 5 ms; every event kept.",
 	"BenchmarkTrackLatency/stalled":           "Per-call Track latency while every request hangs in the server: the queue fills, then most calls are refusals (refused/event); kept-p999-ns and refused-p999-ns split the two paths.",
