@@ -39,6 +39,7 @@ rounds_file="$raw/rounds-$stamp.txt"
 : >"$rounds_file"
 for r in $(seq 1 "$rounds"); do
 	echo "== round $r/$rounds (load $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo ?))" >&2
+	echo "# round $r/$rounds: load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown), $(date -u +%FT%TZ)" >>"$rounds_file"
 	(cd telemetry && "$bin/telemetry.test" -test.run '^$' -test.bench 'TrackHotPath|TrackDropped|TrackSampledOut|TrackResult' \
 		-test.benchmem -test.count 1 -test.timeout 30m) | tee -a "$rounds_file" >&2 || echo "FAILED: telemetry round $r" >&2
 	(cd bench/peers && "$bin/peers.test" -test.run '^$' -test.bench 'Enqueue(Parallel)?/datadog' \

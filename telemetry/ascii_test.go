@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/pecta-ai/pecta-go/internal/wire"
 )
@@ -39,34 +40,53 @@ func TestASCIIStringsSeesEveryByte(t *testing.T) {
 
 // putRecord (Track's kept path) copies every byte of every kind of string,
 // for every length class, and its ORed bytes see a non-ASCII byte at every
-// position.
+// position. It never reads past a string's end (each string is followed in
+// memory by non-ASCII bytes, which would show in the accumulator) and
+// never writes past the record's end (a canary fills the buffer's spare
+// capacity; the last string of the record is one of the cases).
 func TestPutRecordSeesEveryByte(t *testing.T) {
 	var dec recordEncoder
 	for n := range 70 {
 		for hi := -1; hi < n; hi++ {
-			b := []byte(strings.Repeat("a", n))
-			for i := range b {
-				b[i] += byte(i % 26) // a wrong offset shows in the copy
+			full := []byte(strings.Repeat("a", n) + "\xff\xff\xff\xff\xff\xff\xff\xff")
+			for i := range n {
+				full[i] += byte(i % 26) // a wrong offset shows in the copy
 			}
 			if hi >= 0 {
-				b[hi] = 0xc3
+				full[hi] = 0xc3
 			}
+			str := unsafe.String(&full[0], n) // followed by 0xff bytes
 			for pos := range 4 {
 				ev := event("x", 1)
 				ev.Gates[2].Reason = ""
 				switch pos {
 				case 0:
-					ev.AgentID = string(b)
+					ev.AgentID = str
 				case 1:
-					ev.Tool = string(b)
+					ev.Tool = str
 				case 2:
-					ev.Gates[1].Name = string(b)
+					ev.Gates[1].Name = str
 				case 3:
-					ev.Gates[2].Reason = string(b)
+					ev.Gates[2].Reason = str // the record's last string
 				}
-				rec, acc := putRecord([]byte("prefix"), recordSize(ev), ev, 1, 2)
+				size := recordSize(ev)
+				dst := make([]byte, len("prefix"), len("prefix")+size+64)
+				copy(dst, "prefix")
+				spare := dst[len(dst):cap(dst)]
+				for i := range spare {
+					spare[i] = 0xa5
+				}
+				rec, acc := putRecord(dst, size, ev, 1, 2)
 				if (acc&wire.HighBits == 0) != (hi < 0) {
 					t.Fatalf("n %d hi %d pos %d: acc %x", n, hi, pos, acc)
+				}
+				if &rec[0] != &dst[0] || len(rec) != len("prefix")+size {
+					t.Fatalf("n %d pos %d: record of %d bytes, want %d in place", n, pos, len(rec), len("prefix")+size)
+				}
+				for i, c := range rec[len(rec):cap(rec)] {
+					if c != 0xa5 {
+						t.Fatalf("n %d hi %d pos %d: wrote %#x %d bytes past the record", n, hi, pos, c, i)
+					}
 				}
 				if rest := dec.decode(rec[len("prefix"):]); len(rest) != 0 || string(rec[:6]) != "prefix" {
 					t.Fatalf("n %d pos %d: %d bytes left", n, pos, len(rest))

@@ -160,3 +160,32 @@ func TestTrackResultSamplesFirst(t *testing.T) {
 	require.ErrorIs(t, em.TrackResult(r), ErrClosed)
 	require.Equal(t, uint64(1), em.Stats().DroppedByReason[ReasonClosed])
 }
+
+// The sampling decision is made once per TrackResult, before the event is
+// built: a result sampled out costs no allocation even when building its
+// event would allocate (more than pecta.MaxGates gates), and a SampleRate
+// of 0.5 keeps half the results (sampling twice would keep a quarter).
+func TestTrackResultSamplesOnceBeforeBuilding(t *testing.T) {
+	out := fakeEmitter(t, Config{RequestsPerMinute: -1, SampleRate: 1e-12}, nil)
+	defer out.Close(context.Background())
+	big := &gate.Result{AgentID: "agent-big", Gates: make([]gate.GateResult, pecta.MaxGates+1)}
+	require.NoError(t, out.TrackResult(big))
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := out.TrackResult(big); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs, "a sampled-out result was built")
+
+	half := fakeEmitter(t, Config{RequestsPerMinute: -1, SampleRate: 0.5, MaxQueueBytes: 64 << 20}, func(context.Context, []byte, string) (int, error) { return 100, nil })
+	defer half.Close(context.Background())
+	r := rtbResult()
+	const n = 20000
+	for range n {
+		require.NoError(t, half.TrackResult(r))
+	}
+	st := half.Stats()
+	out2 := float64(st.DroppedByReason[ReasonSampled]) / n
+	require.InDelta(t, 0.5, out2, 0.05, "sampled out %.3f of the results: %v", out2, st)
+	require.Equal(t, uint64(n), st.Tracked)
+}
