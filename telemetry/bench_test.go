@@ -76,13 +76,28 @@ const (
 	keptYield = 16384
 )
 
-// trackKept measures the kept path of an emitter configured by cfg (its
-// pacing and queue bound are set here).
-func trackKept(b *testing.B, cfg Config, parallel bool) {
+// keptEmitter returns an emitter for a kept-path benchmark configured by
+// cfg (its pacing and queue bound are set here), and the check to call when
+// the timed loop ends: it stops the timer and fails the benchmark if an
+// event was dropped. The loops stay in each benchmark, so that each calls
+// the function it measures directly.
+func keptEmitter(b *testing.B, cfg Config) (*Emitter, func()) {
 	cfg.RequestsPerMinute, cfg.MaxQueueBytes = -1, keptQueueBytes
 	e := fakeEmitter(b, cfg, nil)
 	b.Cleanup(func() { _ = e.Close(context.Background()) })
 	b.ReportAllocs()
+	return e, func() {
+		b.StopTimer()
+		if st := e.Stats(); st.Dropped != 0 {
+			b.Fatalf("the kept-path benchmark dropped events: %v", st)
+		}
+	}
+}
+
+// trackKept measures the kept path of Track.
+func trackKept(b *testing.B, cfg Config, parallel bool) {
+	e, done := keptEmitter(b, cfg)
+	defer done()
 	b.ResetTimer()
 	if parallel {
 		b.RunParallel(func(pb *testing.PB) {
@@ -97,21 +112,17 @@ func trackKept(b *testing.B, cfg Config, parallel bool) {
 				}
 			}
 		})
-	} else {
-		ev := event("bench-agent", 1)
-		i := 0
-		for b.Loop() {
-			if err := e.Track(ev); err != nil {
-				b.Fatal(err)
-			}
-			if i++; i%keptYield == 0 {
-				runtime.Gosched()
-			}
-		}
+		return
 	}
-	b.StopTimer()
-	if st := e.Stats(); st.Dropped != 0 {
-		b.Fatalf("the kept-path benchmark dropped events: %v", st)
+	ev := event("bench-agent", 1)
+	i := 0
+	for b.Loop() {
+		if err := e.Track(ev); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i%keptYield == 0 {
+			runtime.Gosched()
+		}
 	}
 }
 
@@ -294,10 +305,9 @@ func rtbResult() *gate.Result {
 // gates), on the kept path and on the sampled-out path, as the Track
 // benchmarks above.
 func BenchmarkTrackResultHotPath(b *testing.B) {
-	e := fakeEmitter(b, Config{RequestsPerMinute: -1, MaxQueueBytes: keptQueueBytes}, nil)
-	b.Cleanup(func() { _ = e.Close(context.Background()) })
+	e, done := keptEmitter(b, Config{})
+	defer done()
 	r := rtbResult()
-	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		if err := e.TrackResult(r); err != nil {
@@ -306,10 +316,6 @@ func BenchmarkTrackResultHotPath(b *testing.B) {
 		if i++; i%keptYield == 0 {
 			runtime.Gosched()
 		}
-	}
-	b.StopTimer()
-	if st := e.Stats(); st.Dropped != 0 {
-		b.Fatalf("the kept-path benchmark dropped events: %v", st)
 	}
 }
 
