@@ -51,9 +51,8 @@ func (e *Emitter) track(ev *pecta.Event, sampled bool) error {
 	// Validate, here or, for non-ASCII strings, after the copy.
 	size, plain := checkedSize(ev)
 	if !plain {
-		if err := ev.Validate(); err != nil {
-			e.dropInvalid.Add(1)
-			return &invalidError{err}
+		if err := e.validate(ev); err != nil {
+			return err
 		}
 	}
 	var sec int64
@@ -84,9 +83,8 @@ func (e *Emitter) track(ev *pecta.Event, sampled bool) error {
 		if plain && (s.credit < int64(size) || b.slot != nil && cap(b.rec)-len(b.rec) < size) {
 			if !asciiStrings(ev) {
 				s.mu.Unlock()
-				if err := ev.Validate(); err != nil {
-					e.dropInvalid.Add(1)
-					return &invalidError{err}
+				if err := e.validate(ev); err != nil {
+					return err
 				}
 				plain = false
 				continue
@@ -111,9 +109,8 @@ func (e *Emitter) track(ev *pecta.Event, sampled bool) error {
 			// by Validate without the lock. b.rec was not extended, so the
 			// copy is discarded; a valid event is copied again.
 			s.mu.Unlock()
-			if err := ev.Validate(); err != nil {
-				e.dropInvalid.Add(1)
-				return &invalidError{err}
+			if err := e.validate(ev); err != nil {
+				return err
 			}
 			plain = false
 			continue
@@ -133,6 +130,17 @@ func (e *Emitter) track(ev *pecta.Event, sampled bool) error {
 		}
 		return nil
 	}
+}
+
+// validate is Track's full check of an event its fast checks did not
+// accept (not plain, or not ASCII): an invalid event is counted and refused
+// with an error matching ErrInvalidEvent. Track calls it without the lock.
+func (e *Emitter) validate(ev *pecta.Event) error {
+	if err := ev.Validate(); err != nil {
+		e.dropInvalid.Add(1)
+		return &invalidError{err}
+	}
+	return nil
 }
 
 // asciiStrings reports whether every string of ev is ASCII (Track's slow
