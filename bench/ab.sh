@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A/B of two revisions on the same machine, in interleaved rounds: the
-# telemetry Track benchmarks (kept, no sampling, sampled out, refused;
+# telemetry Track and TrackResult benchmarks (kept, no sampling, sampled out, refused;
 # serial and parallel) and the Track latency while sending. Each round runs
 # the old and the new binaries once each, one after the other, so both see
 # the same machine state; benchstat compares them.
@@ -40,7 +40,7 @@ for r in $(seq 1 "$rounds"); do
 	echo "== round $r/$rounds" >&2
 	for side in old new; do
 		(cd telemetry && "$tmp/bin-$side/telemetry.test" -test.run '^$' -test.benchmem -test.count 1 \
-			-test.bench 'TrackHotPath$|TrackHotPathParallel$|TrackHotPathNoSampling$|TrackHotPathNoSamplingParallel$|TrackSampledOut$|TrackSampledOutParallel$|TrackDropped$|TrackDroppedParallel$') |
+			-test.bench 'TrackHotPath$|TrackHotPathParallel$|TrackHotPathNoSampling$|TrackHotPathNoSamplingParallel$|TrackSampledOut$|TrackSampledOutParallel$|TrackDropped$|TrackDroppedParallel$|TrackResultHotPath$|TrackResultSampledOut$') |
 			grep '^Benchmark' | sed "s/^/$side /" >>"$out"
 		(cd bench && "$tmp/bin-$side/bench.test" -test.run '^$' -test.benchmem -test.count 1 \
 			-test.bench 'TrackLatency/sending' -test.benchtime 50000x) |

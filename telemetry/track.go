@@ -297,10 +297,12 @@ func putRecord(dst []byte, size int, ev *pecta.Event, sec int64, nsec uint32) (_
 	binary.LittleEndian.PutUint32(r[10:], nsec)
 	binary.LittleEndian.PutUint64(r[14:], math.Float64bits(ev.TotalLatencyMS))
 	// The strings, each a u16 length and its bytes, copied in one loop with
-	// no call for strings of at most 32 bytes (two or four overlapping word
-	// moves, as memmove does, two 4-byte moves or three byte moves): a call
-	// per string, with the spills around it, cost more than the copy. A
-	// gate's header goes before its name.
+	// no call for strings of at most 16 bytes (two overlapping word moves,
+	// as memmove does, two 4-byte moves or three byte moves): a call per
+	// string, with the spills around it, cost more than the copy. (Four
+	// word moves for 17-32 bytes measured no better than this memmove in
+	// four A/Bs, bench/results/raw/copy32-ab-20261122T1750Z.txt.) A gate's
+	// header goes before its name.
 	p := recordHeader
 	base := unsafe.Pointer(unsafe.SliceData(r))
 	all := true // with gates, the outcome sent is derived from them (pecta.Event)
@@ -337,21 +339,8 @@ func putRecord(dst []byte, size int, ev *pecta.Event, sec int64, nsec uint32) (_
 		switch {
 		case n == 0: // no pointer one past the end of r (checkptr)
 		case n > 16:
-			if n > 32 {
-				copy(r[p:p+n], s)
-				acc |= wire.OrLong(src, n)
-				break
-			}
-			// 17-32 bytes (gate names, ids): four overlapping word moves,
-			// tested within this case so that shorter strings take no
-			// extra comparison
-			d := unsafe.Add(base, p)
-			a, b, c, z := wire.Load64(src, 0), wire.Load64(src, 8), wire.Load64(src, n-16), wire.Load64(src, n-8)
-			wire.Store64(d, 0, a)
-			wire.Store64(d, 8, b)
-			wire.Store64(d, n-16, c)
-			wire.Store64(d, n-8, z)
-			acc |= a | b | c | z
+			copy(r[p:p+n], s)
+			acc |= wire.OrLong(src, n)
 		case n >= 8:
 			d := unsafe.Add(base, p)
 			a, b := wire.Load64(src, 0), wire.Load64(src, n-8)
