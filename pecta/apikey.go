@@ -1,6 +1,7 @@
 package pecta
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,47 +11,94 @@ import (
 	"github.com/pecta-ai/pecta-go/internal/keys"
 )
 
-// APIKey is a Pecta key that never prints itself. String, GoString, every
-// fmt verb, slog and JSON show only its preview ("pk_live_...x7f9"). Convert
-// it with string(k) where the full key is really needed, such as storing a
-// newly created key in a secret manager.
+// APIKey holds a Pecta key so that it never prints. Make one with
+// NewAPIKey (no check) or ParseKey (checked); the zero APIKey is "no key".
 //
-// JSON and text round trips fail loudly: marshalling writes the preview,
-// and unmarshalling a preview returns ErrKeyPreview rather than a key the
-// server would reject. Unmarshalling the full key text works.
+//	sk := pecta.NewAPIKey(os.Getenv("PECTA_SECRET_KEY"))
 //
-// What a string type cannot guard: fmt's %p (handled before any method),
-// an APIKey used as a JSON map key (encoding/json writes string-kind keys
-// as they are), printing a struct that holds an APIKey in an unexported
-// field (fmt cannot call methods there), and dumpers that skip methods
-// (go-spew with DisableMethods, as testify's diffs use). Avoid those; the
-// SDK's own types (Client, telemetry.Config) hold keys where reflection
-// cannot read them.
-type APIKey string
+// Every printer shows only the preview ("pk_live_...x7f9"): each fmt verb,
+// String, GoString, slog, encoding/json, encoding/text (and so XML) and
+// encoding/gob. Printers that skip methods (fmt on a struct that
+// holds an APIKey in an unexported field, go-spew and testify diffs) see
+// the preview and the key text masked under a secret drawn at random when
+// the process starts, never the text. Keys made from the same text are
+// == and reflect.DeepEqual. Reveal is the only way back to the text.
+//
+// Round trips fail loudly: marshalling writes the preview, and decoding a
+// preview returns ErrKeyPreview rather than a key the server would reject.
+// Decoding the full key text works, so a key can be read from a config
+// file.
+type APIKey struct {
+	preview string // what every printer shows
+	masked  string // the key text, masked by internal/keys.Seal
+}
 
-// Preview returns the key's printable form: prefix, "...", last 4 characters.
-func (k APIKey) Preview() string { return keys.Preview(string(k)) }
+// NewAPIKey wraps s, as read from the environment or a secret store. It
+// does not check s (ParseKey does; so do NewClient and telemetry.New). The
+// empty string gives the zero APIKey.
+func NewAPIKey(s string) APIKey {
+	if s == "" {
+		return APIKey{}
+	}
+	return APIKey{preview: keys.Preview(s), masked: keys.Seal(s)}
+}
+
+// ParseKey checks a key's format locally and returns it as an APIKey. The
+// error, a *KeyError, says what is wrong and never contains the key.
+func ParseKey(s string) (APIKey, error) {
+	if _, err := keys.Parse(s); err != nil {
+		return APIKey{}, &KeyError{Reason: err.(*keys.Error).Reason}
+	}
+	return NewAPIKey(s), nil
+}
+
+// Reveal returns the key text, for the one place that needs it, such as
+// storing a newly created key in a secret manager. It is "" for the zero
+// APIKey.
+func (k APIKey) Reveal() string { return keys.Open(k.masked) }
+
+// IsZero reports whether k holds no key.
+func (k APIKey) IsZero() bool { return k.masked == "" }
+
+// Preview returns the key's printable form: prefix, "...", last 4
+// characters ("pk_live_...x7f9"); "[invalid key]" for a malformed key, ""
+// for none.
+func (k APIKey) Preview() string { return k.preview }
+
+// IsSecret reports whether k is a well-formed secret (sk_live_) key.
+func (k APIKey) IsSecret() bool { return strings.HasPrefix(k.preview, keys.SecretPrefix) }
+
+// IsPublishable reports whether k is a well-formed publishable (pk_live_) key.
+func (k APIKey) IsPublishable() bool {
+	return strings.HasPrefix(k.preview, keys.PublishablePrefix)
+}
 
 // String returns the preview.
-func (k APIKey) String() string { return k.Preview() }
+func (k APIKey) String() string { return k.preview }
 
 // GoString returns the preview in a Go-syntax wrapper.
-func (k APIKey) GoString() string { return "pecta.APIKey(" + strconv.Quote(k.Preview()) + ")" }
+func (k APIKey) GoString() string { return "pecta.APIKey(" + strconv.Quote(k.preview) + ")" }
 
-// Format prints the preview for every verb.
+// Format prints the preview for every verb (%#v: GoString, %q: quoted).
 func (k APIKey) Format(f fmt.State, verb rune) {
-	p := k.Preview()
-	keys.FormatPreview(f, verb, p, "pecta.APIKey("+strconv.Quote(p)+")")
+	keys.FormatPreview(f, verb, k.preview, k.GoString())
 }
 
 // LogValue logs the preview.
-func (k APIKey) LogValue() slog.Value { return slog.StringValue(k.Preview()) }
+func (k APIKey) LogValue() slog.Value { return slog.StringValue(k.preview) }
 
 // MarshalJSON encodes the preview, never the key.
-func (k APIKey) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(k.Preview())), nil }
+func (k APIKey) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(k.preview)), nil }
 
 // MarshalText encodes the preview, never the key.
-func (k APIKey) MarshalText() ([]byte, error) { return []byte(k.Preview()), nil }
+func (k APIKey) MarshalText() ([]byte, error) { return []byte(k.preview), nil }
+
+// GobEncode encodes the preview, never the key. (encoding/gob does not use
+// MarshalText, and refuses a struct without exported fields.)
+func (k APIKey) GobEncode() ([]byte, error) { return []byte(k.preview), nil }
+
+// GobDecode accepts the full key text and refuses a preview, as UnmarshalText.
+func (k *APIKey) GobDecode(b []byte) error { return k.UnmarshalText(b) }
 
 // ErrKeyPreview is returned when a key is decoded from its own marshalled
 // form. Marshalling writes only the preview ("pk_live_...x7f9"), which is
@@ -60,14 +108,13 @@ func (k APIKey) MarshalText() ([]byte, error) { return []byte(k.Preview()), nil 
 var ErrKeyPreview = errors.New("pecta: key is a redacted preview, not a key: keys are never marshalled in full; supply the key itself")
 
 // UnmarshalText accepts the full text of a key, or "" for none, and
-// refuses a preview with ErrKeyPreview. A malformed key is kept as is:
-// NewClient and ParseKey report what is wrong with it.
+// refuses a preview with ErrKeyPreview. A malformed key is kept as it is:
+// ParseKey, NewClient and telemetry.New say what is wrong with it.
 func (k *APIKey) UnmarshalText(b []byte) error {
-	s := string(b)
-	if IsKeyPreview(s) {
+	if keys.IsPreview(string(b)) {
 		return ErrKeyPreview
 	}
-	*k = APIKey(s)
+	*k = NewAPIKey(string(b))
 	return nil
 }
 
@@ -75,39 +122,12 @@ func (k *APIKey) UnmarshalText(b []byte) error {
 // none) and refuses a preview with ErrKeyPreview.
 func (k *APIKey) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
+		*k = APIKey{}
 		return nil
 	}
-	s, err := strconv.Unquote(string(b))
-	if err != nil || b[0] != '"' {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
 		return errors.New("pecta: APIKey: want a JSON string")
 	}
 	return k.UnmarshalText([]byte(s))
-}
-
-// IsKeyPreview reports whether s is a redacted preview as printed by
-// APIKey or the key listing ("pk_live_...x7f9", "[invalid key]") rather
-// than a key.
-func IsKeyPreview(s string) bool {
-	return s == keys.InvalidPreview || strings.Contains(s, "...")
-}
-
-// ParseKey checks a key's format locally and returns it as an APIKey. The
-// error, a *KeyError, says what is wrong and never contains the key.
-func ParseKey(s string) (APIKey, error) {
-	if _, err := keys.Parse(s); err != nil {
-		return "", &KeyError{Reason: err.(*keys.Error).Reason}
-	}
-	return APIKey(s), nil
-}
-
-// IsSecret reports whether k is a well-formed secret (sk_live_) key.
-func (k APIKey) IsSecret() bool {
-	kind, err := keys.Parse(string(k))
-	return err == nil && kind == keys.Secret
-}
-
-// IsPublishable reports whether k is a well-formed publishable (pk_live_) key.
-func (k APIKey) IsPublishable() bool {
-	kind, err := keys.Parse(string(k))
-	return err == nil && kind == keys.Publishable
 }

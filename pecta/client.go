@@ -2,10 +2,8 @@ package pecta
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,10 +22,8 @@ const DefaultBaseURL = "https://api.pecta.ai"
 // Client calls the Pecta API. It is safe for concurrent use; create one and
 // share it. Services hang off it: Agents, Events and Keys.
 type Client struct {
-	// keys sit behind a pointer: even a reflection-based print of a Client
-	// value (%p, a testify diff) shows an address, never the key text
-	creds     *credentials
-	keyKind   keys.Kind
+	apiKey    APIKey // pk_live_ or sk_live_: the Bearer key
+	secretKey APIKey // WithSecretKey's, or zero: signs ingest bodies
 	baseURL   *url.URL
 	http      *http.Client // the caller's (or the default) client
 	requester *http.Client // what requests go through: see wrapHTTPClient
@@ -44,18 +40,13 @@ type Client struct {
 	Keys *KeysService
 }
 
-type credentials struct {
-	apiKey    APIKey
-	secretKey APIKey
-}
-
 // Option configures a Client.
 type Option func(*settings) error
 
 type settings struct {
 	baseURL       string
 	httpClient    *http.Client
-	secretKey     string
+	secretKey     APIKey
 	maxRetries    int
 	logger        *slog.Logger
 	userAgent     string
@@ -104,7 +95,7 @@ func WithSecretKey(sk string) Option {
 		if kind != keys.Secret {
 			return &KeyError{Field: "secret key", Reason: "want an sk_live_ key"}
 		}
-		s.secretKey = sk
+		s.secretKey = NewAPIKey(sk)
 		return nil
 	}
 }
@@ -191,8 +182,7 @@ func WithInsecureHTTP() Option {
 // pk_live_ key (evaluate, ingest, reads) or an sk_live_ key (all of those
 // plus key management). Errors never contain the key.
 func NewClient(apiKey string, opts ...Option) (*Client, error) {
-	kind, err := keys.Parse(apiKey)
-	if err != nil {
+	if _, err := keys.Parse(apiKey); err != nil {
 		return nil, &KeyError{Field: "api key", Reason: err.(*keys.Error).Reason}
 	}
 	s := settings{baseURL: DefaultBaseURL, maxRetries: retry.DefaultMaxRetries}
@@ -217,8 +207,8 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		ua = s.userAgent + " " + ua
 	}
 	c := &Client{
-		creds:     &credentials{apiKey: APIKey(apiKey), secretKey: APIKey(s.secretKey)},
-		keyKind:   kind,
+		apiKey:    NewAPIKey(apiKey),
+		secretKey: s.secretKey,
 		baseURL:   base,
 		http:      hc,
 		requester: wrapHTTPClient(hc),
@@ -320,31 +310,22 @@ func isLoopback(host string) bool {
 // BaseURL returns the API root the client calls.
 func (c *Client) BaseURL() string { return c.baseURL.String() }
 
-// String describes the client with its key redacted.
-func (c Client) String() string {
-	if c.baseURL == nil {
+// String describes the client: its base URL and key previews.
+func (c *Client) String() string {
+	if c == nil || c.baseURL == nil {
 		return "pecta.Client{}"
 	}
-	s := "pecta.Client{base: " + c.baseURL.String() + ", key: " + c.creds.apiKey.Preview()
-	if c.creds.secretKey != "" {
-		s += ", signing: " + c.creds.secretKey.Preview()
+	s := "pecta.Client{base: " + c.baseURL.String() + ", key: " + c.apiKey.Preview()
+	if !c.secretKey.IsZero() {
+		s += ", signing: " + c.secretKey.Preview()
 	}
 	return s + "}"
 }
 
-// GoString is String: the client never prints its keys.
-func (c Client) GoString() string { return c.String() }
-
-// Format prints String for every verb, for values and pointers alike.
-func (c Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
-
 // LogValue logs the base URL and key preview.
-func (c Client) LogValue() slog.Value {
-	if c.baseURL == nil {
+func (c *Client) LogValue() slog.Value {
+	if c == nil || c.baseURL == nil {
 		return slog.StringValue("pecta.Client{}")
 	}
-	return slog.GroupValue(slog.String("base_url", c.baseURL.String()), slog.String("key", c.creds.apiKey.Preview()))
+	return slog.GroupValue(slog.String("base_url", c.baseURL.String()), slog.String("key", c.apiKey.Preview()))
 }
-
-// MarshalJSON encodes what String shows, never the keys.
-func (c Client) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pecta-ai/pecta-go/internal/clientlink"
 	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 )
@@ -27,6 +28,17 @@ func newPair(t *testing.T, key func(*pectatest.Server) string, sopts []pectatest
 		t.Fatal(err)
 	}
 	return srv, c
+}
+
+// postIngest posts body as it is, through the emitter's transport (a
+// client's ingest path takes only valid events).
+func postIngest(t *testing.T, c *pecta.Client, body string) error {
+	link, ok := clientlink.Inspect(c)
+	if !ok {
+		t.Fatal("clientlink.Inspect refused a client")
+	}
+	_, err := link.IngestBatch(context.Background(), []byte(body), "", nil)
+	return err
 }
 
 func pk(s *pectatest.Server) string { return s.PublishableKey }
@@ -149,11 +161,11 @@ func TestE2EKeyManagement(t *testing.T) {
 		t.Fatalf("List: %v %d", err, len(keys))
 	}
 	for _, k := range keys {
-		if strings.Contains(k.Preview, string(created.Secret)[8:20]) || len(k.Preview) != 15 {
+		if strings.Contains(k.Preview, created.Secret.Reveal()[8:20]) || len(k.Preview) != 15 {
 			t.Errorf("list shows more than a preview: %q", k.Preview)
 		}
 	}
-	user, _ := pecta.NewClient(string(created.Secret), pecta.WithBaseURL(srv.URL))
+	user, _ := pecta.NewClient(created.Secret.Reveal(), pecta.WithBaseURL(srv.URL))
 	if _, err := user.Reputation(ctx, "a"); err != nil {
 		t.Fatalf("new key: %v", err)
 	}
@@ -204,13 +216,11 @@ func TestE2EEveryDocumentedErrorCode(t *testing.T) {
 	cases := []tc{
 		{"validation_error", 400, pecta.CodeValidation, pecta.ErrValidation, func(t *testing.T) error {
 			_, c := newPair(t, pk, nil)
-			_, err := c.IngestRaw(ctx, []byte(`{"events":[{"agent_id":"a","output":"leaked payload"}]}`), "")
-			return err
+			return postIngest(t, c, `{"events":[{"agent_id":"a","output":"leaked payload"}]}`)
 		}},
 		{"bad_json", 400, pecta.CodeBadJSON, pecta.ErrBadJSON, func(t *testing.T) error {
 			_, c := newPair(t, pk, nil)
-			_, err := c.IngestRaw(ctx, []byte(`{"events":[`), "")
-			return err
+			return postIngest(t, c, `{"events":[`)
 		}},
 		{"auth_missing", 401, pecta.CodeAuthMissing, pecta.ErrAuthMissing, func(t *testing.T) error {
 			_, c := newPair(t, pk, nil, pecta.WithHTTPClient(&http.Client{Transport: rewriteAuth{}}))

@@ -175,7 +175,7 @@ func TestServerTextIsSanitized(t *testing.T) {
 		}
 	}
 	e := newAPIError(401, nil, []byte(cases[0].body))
-	if !strings.Contains(e.Message, APIKey(testPK).Preview()) {
+	if !strings.Contains(e.Message, NewAPIKey(testPK).Preview()) {
 		t.Errorf("the echoed key should become its preview: %q", e.Message)
 	}
 }

@@ -36,24 +36,19 @@ func (c *Client) Ingest(ctx context.Context, events []Event) (*IngestResult, err
 		body = events[i].AppendJSON(body)
 	}
 	body = append(body, "]}"...)
-	return c.IngestRaw(ctx, body, "")
-}
-
-// IngestRaw posts body, an already encoded {"events":[...]} document, to
-// POST /v1/ingest exactly as given, for relays and batching emitters. If
-// signature is not empty it is sent as X-Pecta-Signature; otherwise a client
-// with a secret key signs body. Retries resend the same bytes and header.
-func (c *Client) IngestRaw(ctx context.Context, body []byte, signature string) (*IngestResult, error) {
-	if len(body) == 0 {
-		return nil, &ValidationError{Field: "body", Reason: "is empty"}
-	}
-	if signature == "" && c.creds.secretKey != "" {
-		signature = hmacsig.Sign(body, string(c.creds.secretKey))
-	}
 	var out IngestResult
-	err := c.do(ctx, &call{op: "ingest", method: http.MethodPost, path: "/v1/ingest", body: body, signature: signature, class: retrySafe}, &out)
+	err := c.do(ctx, &call{op: "ingest", method: http.MethodPost, path: "/v1/ingest", body: body, signature: c.sign(body), class: retrySafe}, &out)
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// sign returns the X-Pecta-Signature of body under the client's secret
+// key, or "" when it has none.
+func (c *Client) sign(body []byte) string {
+	if c.secretKey.IsZero() {
+		return ""
+	}
+	return hmacsig.Sign(body, c.secretKey.Reveal())
 }

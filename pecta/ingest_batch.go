@@ -15,25 +15,24 @@ import (
 	"github.com/pecta-ai/pecta-go/internal/hmacsig"
 )
 
-// IngestBatch posts body, an already encoded {"events":[...]} document, to
-// POST /v1/ingest in exactly one attempt, for batching emitters that retry
-// on their own terms and reuse their body buffers. It differs from
-// IngestRaw in three ways:
+// ingestBatch posts body, an already encoded {"events":[...]} document,
+// to POST /v1/ingest in exactly one attempt. It is the telemetry emitter's
+// transport, reached through internal/clientlink (Client.IngestBatch): the
+// emitter retries on its own terms and reuses its body buffers.
 //   - it never retries (whatever WithMaxRetries says) and runs no retry
 //     machinery;
 //   - release, when not nil, is called exactly once, as soon as net/http no
-//     longer reads body, which may be after IngestBatch returns (a server
+//     longer reads body, which may be after ingestBatch returns (a server
 //     that answers before reading the whole request): only then may the
 //     caller reuse body's memory;
-//   - the answer is checked to be valid JSON and only its "accepted" count
-//     is read (no decoding of the rest of the document).
+//   - only the answer's "accepted" count is decoded (parseAccepted).
 //
 // If signature is not empty it is sent as X-Pecta-Signature; otherwise a
-// client with a secret key signs body. Errors are those of IngestRaw: an
+// client with a secret key signs body. Errors are those of Ingest: an
 // *APIError for a non-2xx answer, a *ResponseError for a 2xx answer that is
 // not a JSON object with a usable "accepted", and transport errors wrapped
 // with "pecta: ingest: ".
-func (c *Client) IngestBatch(ctx context.Context, body []byte, signature string, release func()) (accepted int, err error) {
+func (c *Client) ingestBatch(ctx context.Context, body []byte, signature string, release func()) (accepted int, err error) {
 	if ctx == nil {
 		if release != nil {
 			release()
@@ -46,8 +45,8 @@ func (c *Client) IngestBatch(ctx context.Context, body []byte, signature string,
 		}
 		return 0, &ValidationError{Field: "body", Reason: "is empty"}
 	}
-	if signature == "" && c.creds.secretKey != "" {
-		signature = hmacsig.Sign(body, string(c.creds.secretKey))
+	if signature == "" {
+		signature = c.sign(body)
 	}
 	rb := &releasingBody{data: body, release: release}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.ingestURL(), rb)
@@ -60,7 +59,7 @@ func (c *Client) IngestBatch(ctx context.Context, body []byte, signature string,
 		"User-Agent":    {c.userAgent},
 		"Accept":        {"application/json"},
 		"Content-Type":  {"application/json"},
-		"Authorization": {"Bearer " + string(c.creds.apiKey)},
+		"Authorization": {"Bearer " + c.apiKey.Reveal()},
 	}
 	if signature != "" {
 		req.Header[hmacsig.Header] = []string{signature}

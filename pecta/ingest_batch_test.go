@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/pecta-ai/pecta-go/internal/clientlink"
 	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 )
@@ -26,7 +27,7 @@ func TestIngestBatchReleasesBodyOnceAndCountsAccepted(t *testing.T) {
 	body = ev.AppendJSON(body)
 	body = append(body, "]}"...)
 	var released atomic.Int32
-	n, err := c.IngestBatch(context.Background(), body, "", func() { released.Add(1) })
+	n, err := ingestBatch(t, c)(context.Background(), body, "", func() { released.Add(1) })
 	if err != nil || n != 2 {
 		t.Fatalf("IngestBatch = %d, %v; want 2, nil", n, err)
 	}
@@ -37,7 +38,7 @@ func TestIngestBatchReleasesBodyOnceAndCountsAccepted(t *testing.T) {
 	// a wrong signature: the answer is an *APIError, and the body is
 	// still released exactly once
 	released.Store(0)
-	_, err = c.IngestBatch(context.Background(), body, "sha256=00", func() { released.Add(1) })
+	_, err = ingestBatch(t, c)(context.Background(), body, "sha256=00", func() { released.Add(1) })
 	var apiErr *pecta.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode/100 != 4 || apiErr.Attempts != 1 {
 		t.Fatalf("bad signature: %v", err)
@@ -52,7 +53,7 @@ func TestIngestBatchReleasesBodyOnceAndCountsAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	released.Store(0)
-	if _, err := dead.IngestBatch(context.Background(), body, "", func() { released.Add(1) }); err == nil {
+	if _, err := ingestBatch(t, dead)(context.Background(), body, "", func() { released.Add(1) }); err == nil {
 		t.Fatal("no error from a refused connection")
 	}
 	if r := released.Load(); r != 1 {
@@ -87,7 +88,7 @@ func TestIngestBatchAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := c.IngestBatch(context.Background(), []byte(`{"events":[]}`), "", nil)
+		n, err := ingestBatch(t, c)(context.Background(), []byte(`{"events":[]}`), "", nil)
 		var respErr *pecta.ResponseError
 		if tc.bad {
 			if !errors.As(err, &respErr) {
@@ -101,9 +102,19 @@ func TestIngestBatchAnswers(t *testing.T) {
 		// the same count as the general decoder
 		var res pecta.IngestResult
 		if err := json.Unmarshal([]byte(tc.answer), &res); err != nil || res.Accepted != n {
-			t.Errorf("answer %q: IngestResult says %d (%v), IngestBatch %d", tc.answer, res.Accepted, err, n)
+			t.Errorf("answer %q: IngestResult says %d (%v), the emitter's transport %d", tc.answer, res.Accepted, err, n)
 		}
 	}
+}
+
+// ingestBatch is the emitter's transport of c, as telemetry reaches it.
+func ingestBatch(t *testing.T, c *pecta.Client) func(context.Context, []byte, string, func()) (int, error) {
+	t.Helper()
+	link, ok := clientlink.Inspect(c)
+	if !ok || link.IngestBatch == nil {
+		t.Fatal("clientlink.Inspect: no IngestBatch")
+	}
+	return link.IngestBatch
 }
 
 func newAnswering(t *testing.T, answer string) string {

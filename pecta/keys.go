@@ -56,7 +56,7 @@ func (k *Key) UnmarshalJSON(b []byte) error {
 }
 
 // CreatedKey is a newly created key. Secret holds the full key, shown this
-// once: store it now. It prints redacted; use string(k.Secret) to read it.
+// once: store it now (k.Secret.Reveal()). It prints redacted.
 type CreatedKey struct {
 	Key
 	Secret APIKey `json:"-"`
@@ -73,7 +73,7 @@ func (k *CreatedKey) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
-	k.Secret = APIKey(aux.Secret)
+	k.Secret = NewAPIKey(aux.Secret)
 	return nil
 }
 
@@ -113,7 +113,7 @@ func (l *UsageLog) UnmarshalJSON(b []byte) error {
 }
 
 func (s *KeysService) needSecret(op string) error {
-	if !s.c.creds.apiKey.IsSecret() {
+	if !s.c.apiKey.IsSecret() {
 		return &opError{op: op, err: ErrSecretKeyRequired}
 	}
 	return nil

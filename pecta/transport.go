@@ -139,7 +139,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) error {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if !cl.noAuth {
-		req.Header.Set("Authorization", "Bearer "+string(c.creds.apiKey))
+		req.Header.Set("Authorization", "Bearer "+c.apiKey.Reveal())
 	}
 	if cl.signature != "" {
 		req.Header.Set(hmacsig.Header, cl.signature)

@@ -42,7 +42,7 @@ const (
 const maxBatchBytes = 512 << 10
 
 // releasingSend is a sendFunc that calls release once net/http no longer
-// reads body (possibly after it returned): pecta.Client.IngestBatch.
+// reads body (possibly after it returned): clientlink.Client.IngestBatch.
 type releasingSend func(ctx context.Context, body []byte, sig string, release func()) (accepted int, err error)
 
 // sendFunc posts one batch body with its signature ("" when unsigned) and

@@ -126,7 +126,7 @@ var ErrKeyPreview = pecta.ErrKeyPreview
 // checkKeyText refuses previews. A malformed key is left to New, which
 // names the field.
 func checkKeyText(s string) error {
-	if pecta.IsKeyPreview(s) {
+	if keys.IsPreview(s) {
 		return ErrKeyPreview
 	}
 	return nil

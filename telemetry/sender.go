@@ -31,7 +31,7 @@ const maxPooledBody = 1 << 20
 // body is a request body from the emitter's pool. net/http may still read
 // a body after the response arrived (a server that answers before reading
 // it), so a body goes back to the pool only when every attempt's request
-// released it (see pecta.Client.IngestBatch) and deliver is done with it.
+// released it (see clientlink.Client.IngestBatch) and deliver is done with it.
 type body struct {
 	buf       []byte
 	refs      atomic.Int32

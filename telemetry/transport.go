@@ -12,9 +12,9 @@ import (
 // pause) and never gets the secret key: the emitter signs each batch once
 // and passes only the signature. Without Config.HTTPClient the emitter
 // gets an HTTP client of its own, returned as own so that Close can close
-// its idle connections. It posts with Client.IngestBatch: one attempt, no
-// retry machinery, and the body released back to the emitter's pool once
-// net/http is done with it.
+// its idle connections. It posts with the client's IngestBatch hook
+// (internal/clientlink): one attempt, no retry machinery, and the body
+// released back to the emitter's pool once net/http is done with it.
 func newClientSender(set *settings) (send releasingSend, own *http.Client, err error) {
 	hc := set.httpClient
 	if hc == nil {
@@ -40,5 +40,6 @@ func newClientSender(set *settings) (send releasingSend, own *http.Client, err e
 		}
 		return nil, nil, &ConfigError{Field: "BaseURL", Reason: err.Error()}
 	}
-	return c.IngestBatch, own, nil
+	link, _ := clientlink.Inspect(c)
+	return link.IngestBatch, own, nil
 }

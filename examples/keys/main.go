@@ -50,11 +50,11 @@ func run() error {
 		return err
 	}
 	// The full key is in created.Secret; it prints as a preview. Store it
-	// in a secret manager now with string(created.Secret): it is shown once.
+	// in a secret manager now with created.Secret.Reveal(): it is shown once.
 	fmt.Printf("   created %s %q: %v (scopes %v)\n", created.ID, created.Name, created.Secret, created.Scopes)
 
 	fmt.Println("\n2. Use the new key")
-	user, err := pecta.NewClient(string(created.Secret), pecta.WithBaseURL(env.BaseURL))
+	user, err := pecta.NewClient(created.Secret.Reveal(), pecta.WithBaseURL(env.BaseURL))
 	if err != nil {
 		return err
 	}

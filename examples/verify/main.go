@@ -39,7 +39,7 @@ func run() error {
 		secret = randomSecretKey()
 		fmt.Println("PECTA_SECRET_KEY not set: using a random secret key")
 	}
-	if !pecta.APIKey(secret).IsSecret() {
+	if !pecta.NewAPIKey(secret).IsSecret() {
 		return errors.New("PECTA_SECRET_KEY is not an sk_live_ key")
 	}
 
@@ -63,7 +63,7 @@ func run() error {
 	go func() { _ = hs.Serve(ln) }()
 	defer hs.Close()
 	url := "http://" + ln.Addr().String() + "/v1/ingest"
-	fmt.Printf("started a verifying receiver at %s (signing key %v)\n", url, pecta.APIKey(secret))
+	fmt.Printf("started a verifying receiver at %s (signing key %v)\n", url, pecta.NewAPIKey(secret))
 
 	body := []byte(`{"events":[{"agent_id":"agent-1","passed":true,"total_latency_ms":12.5,"gates":[]}]}`)
 	sig := telemetry.Sign(body, secret)

@@ -43,7 +43,7 @@ func Setup(w io.Writer, opts ...pectatest.Option) *Env {
 		if e.BaseURL == "" {
 			e.BaseURL = pecta.DefaultBaseURL
 		}
-		fmt.Fprintf(w, "Using %s with key %s (from PECTA_API_KEY)\n", e.BaseURL, pecta.APIKey(key))
+		fmt.Fprintf(w, "Using %s with key %s (from PECTA_API_KEY)\n", e.BaseURL, pecta.NewAPIKey(key))
 		return e
 	}
 	srv := pectatest.NewServer(opts...)

@@ -97,6 +97,12 @@ func Preview(s string) string {
 	return s[:len(PublishablePrefix)] + "..." + s[len(s)-4:]
 }
 
+// IsPreview reports whether s is a redacted preview as Preview prints it
+// ("pk_live_...x7f9", "[invalid key]") rather than a key.
+func IsPreview(s string) bool {
+	return s == InvalidPreview || strings.Contains(s, "...")
+}
+
 // FormatPreview writes a key's preview for verb: goString for %#v, the
 // quoted preview for %q, the preview for every other verb. Both key types
 // (pecta.APIKey, telemetry.Key) format through it, so no verb prints a key.
