@@ -56,16 +56,25 @@ const stackGates = 8
 var gatesPool = sync.Pool{New: func() any { return new([pecta.MaxGates]pecta.GateResult) }}
 
 // trackResult tracks r's event with its gates converted into gates
-// (len(gates) == len(r.Gates)); r is already kept by the sampler.
+// (len(gates) == len(r.Gates)); r is already kept by the sampler. Gates
+// that failFast aborted never ran and are left out, as in
+// gate.Result.AppendEvent.
 func (e *Emitter) trackResult(r *gate.Result, gates []pecta.GateResult) error {
-	for i := range gates {
+	n := 0
+	for i := range r.Gates {
 		// Field by field: a composite literal is built in a temporary and
 		// copied in 16-byte moves whose loads wait on the temporary's
 		// narrower stores (no store forwarding): most of the conversion's
 		// time in a profile.
-		g, d := &r.Gates[i], &gates[i]
+		g := &r.Gates[i]
+		if g.Aborted {
+			continue
+		}
+		d := &gates[n]
+		n++
 		d.Name, d.Passed, d.LatencyMS, d.Reason, d.Skipped = g.Name, g.Passed, g.LatencyMS, g.Reason, g.Skipped
 	}
+	gates = gates[:n]
 	var ev pecta.Event // field by field too (the same stall)
 	ev.AgentID, ev.Tool, ev.Gates, ev.Passed, ev.TotalLatencyMS = r.AgentID, r.Tool, gates, r.Passed, r.TotalLatencyMS
 	return e.track(&ev, true)

@@ -7,22 +7,30 @@ import (
 )
 
 // DefaultRefusals are the refusal phrases the content gate looks for, in
-// lower case. An apostrophe also matches the typographic one (’).
+// lower case: every row of the pattern table of the reference's content
+// gate page (https://docs.pecta.ai/gates/content, "AI refusal phrase
+// detection"; rows with two spellings, "i can't help / i cannot help",
+// give both), then phrases of our own that the table does not list. An
+// apostrophe also matches the typographic one (’).
 var DefaultRefusals = []string{
-	"i can't help",
-	"i cannot help",
-	"i can't assist",
-	"i cannot assist",
-	"i'm unable to help",
-	"i am unable to help",
-	"i'm sorry, but i can't",
-	"i'm sorry, but i cannot",
-	"i won't be able to help",
+	// the reference table, in its order
+	"i don't have access", "i do not have access",
+	"i don't have the ability", "i do not have the ability",
+	"i can't do", "i cannot do",
+	"i can't help", "i cannot help",
+	"i can't provide", "i cannot provide",
+	"i can't access", "i cannot access",
+	"i can't complete", "i cannot complete",
+	"i can't fulfill", "i cannot fulfill",
+	"i can't assist", "i cannot assist",
 	"as an ai language model",
 	"as an ai model",
-	"i'm just an ai",
-	"i am just an ai",
-	"i'm only an ai",
+	"i'm an ai", "i am an ai", "i'm just an ai",
+	// ours
+	"i am just an ai", "i'm only an ai",
+	"i'm unable to help", "i am unable to help",
+	"i'm sorry, but i can't", "i'm sorry, but i cannot",
+	"i won't be able to help",
 }
 
 // ContentOptions configure the content gate. Both checks are on by
@@ -37,12 +45,20 @@ type ContentOptions struct {
 // Content returns a gate that fails on:
 //
 //   - empty output, reason "empty output": nil, a string that is empty or
-//     only whitespace, an empty slice or map, a nil pointer, or raw JSON
-//     that is null, "", [] or {}. 0, false and " x " are not empty.
+//     only whitespace (JavaScript's trim), an empty slice or map, a nil
+//     pointer, or raw JSON that is null, "", [] or {}. 0, false and " x "
+//     are not empty.
 //   - a refusal, reason "refusal detected": a phrase of DefaultRefusals (or
-//     ExtraRefusals) in any string of the output, recursively, ignoring
-//     case, starting at a word boundary. "I can't help but ..." is not a
-//     refusal.
+//     ExtraRefusals) in any string of the output, at any depth, ignoring
+//     ASCII case.
+//
+// A phrase matches as whole words: it starts and ends at a word boundary
+// (a word character is a letter, digit or underscore, as \b in the
+// reference's regular expressions), so "I can't doubt it" and "I'm an aid
+// worker" are not refusals. The reference does not say where its phrases
+// end; we chose whole words because the table lists phrases, not
+// prefixes. "I can't help but ..." (an idiom, not a refusal) is not a
+// refusal either.
 //
 // It refuses an empty extra phrase.
 func Content(o ContentOptions) (Gate, error) {
@@ -116,11 +132,15 @@ func lower(b byte) byte {
 	return b
 }
 
-func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+// isWordByte reports whether b is a word character of a JavaScript
+// regular expression (\w: letters, digits, underscore).
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
+}
 
 func (c *refusalChecker) check(s string) int {
 	for i := 0; i < len(s); i++ {
-		if !c.first[s[i]] || (i > 0 && isLetter(s[i-1])) {
+		if !c.first[s[i]] || (i > 0 && isWordByte(s[i-1])) {
 			continue
 		}
 		b0 := lower(s[i])
@@ -135,7 +155,7 @@ func (c *refusalChecker) check(s string) int {
 			}
 			for _, p := range grp.phrases {
 				end := matchFold(s, i, p)
-				if end < 0 {
+				if end < 0 || isWordByte(p[len(p)-1]) && end < len(s) && isWordByte(s[end]) {
 					continue
 				}
 				if strings.HasSuffix(p, "help") && hasPrefixFold(s[end:], " but") {

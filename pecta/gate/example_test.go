@@ -49,7 +49,7 @@ func ExampleSchema() {
 	fmt.Println(res.Gates[0].Reason)
 	fmt.Println(res.Gates[0].Details.(*gate.SchemaDetails).Issues)
 	// Output:
-	// output does not match schema (1 issue)
+	// schema validation failed (1 issue): score: out of 0..100
 	// [score: out of 0..100]
 }
 

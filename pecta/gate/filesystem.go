@@ -13,18 +13,20 @@ type FilesystemOptions struct {
 	DisableSensitivePaths bool   // /etc, /usr, /var, ~/.ssh, ~/.aws, ~/.gnupg
 }
 
-// Filesystem returns a gate that scans every string of the output,
-// recursively (map keys included), for:
+// Filesystem returns a gate that scans every string of the output, at any
+// depth (map keys and raw JSON included), for:
 //
 //   - a destructive rm: the rm command (also /bin/rm, after sudo, ;, &&, |)
 //     with both a recursive and a force flag, in any form: -rf, -fr, -Rf,
 //     -fR, combined with others (-rfv, -vfr), separate (-r -f), or long
 //     (--recursive --force in either order, or mixed with short ones).
 //     rm -r or rm -f alone passes. Reason "destructive rm command".
-//   - path traversal: a ".." path component followed by / or \ (../x,
-//     ..\x, a/../b), a trailing "/.." and the URL-encoded forms ..%2f and
-//     %2e%2e/. An ellipsis ("wait...") or a range ("1..10") passes. Reason
-//     "path traversal (..)".
+//   - path traversal: ".." used as a path component, delimited by /, \,
+//     white space or quotes as the reference says
+//     (https://docs.pecta.ai/gates/filesystem): ../x, ..\x, a/../b, a
+//     trailing "/..", "cd ..", "'..'", and the URL-encoded forms ..%2f and
+//     %2e%2e/. An ellipsis ("wait...", "...and more") or a range ("1..10")
+//     passes. Reason "path traversal (..)".
 //   - a sensitive path: the absolute paths /etc, /usr, /var (as a whole
 //     path component: "/etcetera", "/users" and a relative "conf/etc" pass)
 //     and the home-directory entries .ssh, .aws, .gnupg under ~/, $HOME/,
@@ -192,6 +194,8 @@ func traversal(s string) bool {
 			return true
 		case i > 0 && (s[i-1] == '/' || s[i-1] == '\\') && (next == 0 || !isNameByte(next)):
 			return true // "/tmp/.."
+		case (i == 0 || isComponentDelim(s[i-1])) && (i+2 == len(s) || isComponentDelim(next)):
+			return true // "cd ..", "'..'"
 		}
 	}
 	// URL-encoded dots: %2e%2e/ and %2e%2e%2f, any case
@@ -206,6 +210,12 @@ func traversal(s string) bool {
 			return true
 		}
 	}
+}
+
+// isComponentDelim reports whether b delimits a path component for the
+// traversal check: a separator, white space or a quote.
+func isComponentDelim(b byte) bool {
+	return b == '/' || b == '\\' || isSpace(b) || b == '"' || b == '\'' || b == '`'
 }
 
 // sensitivePath returns the kind of the first sensitive path in s, or 0.

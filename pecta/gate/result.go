@@ -23,7 +23,7 @@ type GateResult struct {
 	Name      string
 	Passed    bool    // a skipped gate counts as passed
 	Skipped   bool    // the gate did not apply, or the pipeline ended before it
-	Aborted   bool    // failFast stopped the gate before it finished (Reason is ReasonAborted)
+	Aborted   bool    // failFast stopped the gate before it ran (Reason is ReasonAborted); left out of telemetry
 	LatencyMS float64 // time the gate ran, 0 for a gate that did not start
 	Reason    string  // why it failed or was skipped; ReasonTimeout when the budget cut it off
 	Details   any     // from the gate's Outcome; never leaves the process
@@ -38,6 +38,15 @@ func (g *GateResult) TimedOut() bool { return g.Reason == ReasonTimeout }
 // pecta.Event and never leave the process. ev.Gates is reused (no
 // allocation when it has room for every gate); ev.Timestamp is left zero,
 // so the emitter stamps the time of Track. Strings are shared, not copied.
+//
+// Gates that failFast aborted (GateResult.Aborted) are left out of the
+// event: they never ran, and the wire has no "aborted" flag, so sending
+// them as failed would count, in the server's per-gate pass rates, a
+// failure of every gate listed after the one that failed. The event's
+// Passed is still false (the failing gate is in it), and the reference's
+// engine page reports aborted gates in the result, not as verdicts of
+// their own: the in-process Result keeps them. Gates the budget cut off
+// (ReasonTimeout) are sent: the reference reports them as failed.
 func (r *Result) AppendEvent(ev *pecta.Event) {
 	ev.AgentID = r.AgentID
 	ev.Tool = r.Tool
@@ -47,6 +56,9 @@ func (r *Result) AppendEvent(ev *pecta.Event) {
 	gates := ev.Gates[:0]
 	for i := range r.Gates {
 		g := &r.Gates[i]
+		if g.Aborted {
+			continue
+		}
 		gates = append(gates, pecta.GateResult{
 			Name: g.Name, Passed: g.Passed, LatencyMS: g.LatencyMS, Reason: g.Reason, Skipped: g.Skipped,
 		})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Target says which value of the evaluation a gate checks.
@@ -39,9 +40,14 @@ type SchemaDetails struct {
 }
 
 // Schema returns a gate that validates the output (or the input) with
-// o.Validate. It fails with a reason like "output does not match schema (3
-// issues)", which carries no payload; the issue texts, which may, go to
-// Details (SchemaDetails). A panic in Validate fails the gate.
+// o.Validate. It fails with the reason the reference gives
+// (https://docs.pecta.ai/gates/schema): "schema validation failed (1
+// issue): " and the first issue's text, for example "schema validation
+// failed (1 issue): seatbid.0.bid.0.price: Number must be greater than 0"
+// (2 or more: "(3 issues)"), cut at 500 bytes; the first five issue texts
+// go to Details (SchemaDetails). The reason is sent with telemetry: a
+// validator's messages must name fields and rules, never the values they
+// check. A panic in Validate fails the gate.
 func Schema(o SchemaOptions) (Gate, error) {
 	if o.Validate == nil {
 		return nil, errors.New("pecta/gate: schema: Validate is required")
@@ -52,11 +58,7 @@ func Schema(o SchemaOptions) (Gate, error) {
 	if o.Name == "" {
 		o.Name = "schema"
 	}
-	what := "output"
-	if o.Target == TargetInput {
-		what = "input"
-	}
-	return &schemaGate{name: o.Name, validate: o.Validate, target: o.Target, what: what}, nil
+	return &schemaGate{name: o.Name, validate: o.Validate, target: o.Target}, nil
 }
 
 // ValidateAs adapts a validation function of a concrete type to
@@ -76,7 +78,6 @@ type schemaGate struct {
 	name     string
 	validate func(any) error
 	target   Target
-	what     string
 }
 
 func (g *schemaGate) Name() string { return g.name }
@@ -91,30 +92,58 @@ func (g *schemaGate) Run(_ context.Context, ev *Evaluation) Outcome {
 		return Pass()
 	}
 	d := &SchemaDetails{}
-	collectIssues(err, d, 0)
+	collectIssues(err, d)
 	if d.Count == 0 {
 		d.Count = 1
 		d.Issues = append(d.Issues, err.Error())
 	}
-	issues := " (1 issue)"
+	reason := "schema validation failed (1 issue): " + d.Issues[0]
 	if d.Count > 1 {
-		issues = " (" + strconv.Itoa(d.Count) + " issues)"
+		reason = "schema validation failed (" + strconv.Itoa(d.Count) + " issues): " + d.Issues[0]
 	}
-	return Outcome{Reason: g.what + " does not match schema" + issues, Details: d}
+	return Outcome{Reason: cutReason(reason), Details: d}
 }
 
-// collectIssues counts the leaf errors of err.
-func collectIssues(err error, d *SchemaDetails, depth int) {
-	if j, ok := err.(interface{ Unwrap() []error }); ok && depth < maxDepth {
-		for _, e := range j.Unwrap() {
-			if e != nil {
-				collectIssues(e, d, depth+1)
+// collectIssues counts the leaf errors of err, in order, with an explicit
+// stack: a join nested at any depth is read whole.
+func collectIssues(err error, d *SchemaDetails) {
+	stack := []error{err}
+	for len(stack) > 0 {
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			errs := j.Unwrap()
+			for i := len(errs) - 1; i >= 0; i-- {
+				if errs[i] != nil {
+					stack = append(stack, errs[i])
+				}
 			}
+			continue
 		}
-		return
-	}
-	d.Count++
-	if len(d.Issues) < MaxSchemaIssues {
-		d.Issues = append(d.Issues, err.Error())
+		d.Count++
+		if len(d.Issues) < MaxSchemaIssues {
+			d.Issues = append(d.Issues, e.Error())
+		}
 	}
 }
+
+// cutReason cuts a reason to the 500 bytes a gate result may carry, on a
+// UTF-8 boundary.
+func cutReason(s string) string {
+	if len(s) <= maxReasonBytes {
+		return s
+	}
+	s = s[:maxReasonBytes]
+	for i := len(s) - 1; i >= 0 && i >= len(s)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			if !utf8.FullRuneInString(s[i:]) {
+				s = s[:i]
+			}
+			break
+		}
+	}
+	return s
+}
+
+// maxReasonBytes bounds a reason (the wire allows 500 characters).
+const maxReasonBytes = 500

@@ -4,12 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
-	"strings"
 	"unsafe"
 )
 
-// maxDepth bounds the walk of nested values (and cuts pointer cycles).
-const maxDepth = 64
+// The string walk inspects every string of a value, at any depth: no
+// nesting level is left out and no depth limit makes a gate pass what it
+// did not read.
+//
+// Values up to shallowDepth levels are walked by recursion, with fast
+// paths for the shapes of decoded JSON (no allocation). Anything deeper
+// is handed to an explicit stack (deepWalk) whose size is bounded by the
+// size of the value, not by the Go stack; it remembers every pointer,
+// map and slice it has entered, so a cyclic value ends and a value that
+// shares a sub-value many times is read once per sub-value. Raw JSON
+// (json.RawMessage, at any place in the value) is read by a linear scan of
+// its strings (scanJSON), which has no nesting limit at all.
+
+// shallowDepth is how deep the recursive walk goes before the explicit
+// stack takes over.
+const shallowDepth = 32
+
+// shallowBudget is how many values the recursive walk reads before every
+// further container goes through the explicit stack, which reads a shared
+// container once: a value built of shared sub-values (a diamond chain)
+// cannot make the walk exponential.
+const shallowBudget = 1 << 16
 
 // checker inspects one string and returns the kind of problem found: 0 for
 // none, 1 for the most important kind, then 2, 3 ...
@@ -17,189 +36,238 @@ type checker interface {
 	check(s string) int
 }
 
-// finding is the most important kind found so far (0: none).
-type finding int
-
-func (f *finding) add(k int) (stop bool) {
-	if k > 0 && (*f == 0 || k < int(*f)) {
-		*f = finding(k)
-	}
-	return *f == 1
+// walker holds the state of one walk: the most important kind found so
+// far and, for deep values only, the explicit stack and the set of
+// containers already entered.
+type walker struct {
+	c     checker
+	found int // 0: none
+	nodes int // values read by the recursive walk
+	deep  *deepState
 }
 
-// walkStrings calls c.check on every string in v, recursively (map keys
-// included), and returns the most important kind found, so that the answer
-// does not depend on map order. It stops at the first kind 1. Common shapes (string, []byte,
-// []string, []any, map[string]any, map[string]string, json.RawMessage)
-// take a fast path; anything else is walked by reflection (exported
-// struct fields, slices, arrays, maps, pointers, interfaces).
+// add records kind k and reports whether the walk can stop (kind 1 found).
+func (w *walker) add(k int) (stop bool) {
+	if k > 0 && (w.found == 0 || k < w.found) {
+		w.found = k
+	}
+	return w.found == 1
+}
+
+func (w *walker) str(s string) bool { return w.add(w.c.check(s)) }
+
+func (w *walker) bytes(b []byte) bool {
+	return w.str(unsafe.String(unsafe.SliceData(b), len(b)))
+}
+
+// walkStrings calls c.check on every string in v (map keys included, raw
+// JSON decoded) and returns the most important kind found, so that the
+// answer does not depend on map order. It stops at the first kind 1.
 func walkStrings(v any, c checker) int {
-	var f finding
-	walk(v, c, &f, 0)
-	return int(f)
+	w := walker{c: c}
+	w.walk(v, 0)
+	return w.found
 }
 
-func walk(v any, c checker, f *finding, depth int) (stop bool) {
-	if depth > maxDepth {
-		return false
-	}
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
+func (w *walker) walk(v any, depth int) (stop bool) {
 	switch x := v.(type) {
 	case nil:
 		return false
 	case string:
-		return f.add(c.check(x))
+		return w.str(x)
 	case *string:
 		if x == nil {
 			return false
 		}
-		return f.add(c.check(*x))
+		return w.str(*x)
 	case []byte:
-		return f.add(c.check(unsafe.String(unsafe.SliceData(x), len(x))))
+		return w.bytes(x)
 	case json.RawMessage:
-		var d any
-		if json.Unmarshal(x, &d) != nil {
-			return f.add(c.check(unsafe.String(unsafe.SliceData(x), len(x))))
-		}
-		return walk(d, c, f, depth+1)
+		return w.json(x)
 	case []string:
 		for _, s := range x {
-			if f.add(c.check(s)) {
+			if w.str(s) {
 				return true
 			}
 		}
 		return false
+	case bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, json.Number:
+		return false
+	}
+	if depth >= shallowDepth || w.nodes >= shallowBudget {
+		return w.deepWalk(reflect.ValueOf(v))
+	}
+	w.nodes++
+	switch x := v.(type) {
 	case []any:
 		for _, e := range x {
-			if walk(e, c, f, depth+1) {
+			if w.walk(e, depth+1) {
 				return true
 			}
 		}
 		return false
 	case map[string]any:
 		for k, e := range x {
-			if f.add(c.check(k)) {
-				return true
-			}
-			if walk(e, c, f, depth+1) {
+			if w.str(k) || w.walk(e, depth+1) {
 				return true
 			}
 		}
 		return false
 	case map[string]string:
 		for k, e := range x {
-			if f.add(c.check(k)) {
-				return true
-			}
-			if f.add(c.check(e)) {
+			if w.str(k) || w.str(e) {
 				return true
 			}
 		}
 		return false
-	case bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, json.Number:
-		return false
 	}
-	return walkValue(reflect.ValueOf(v), c, f, depth+1)
+	return w.walkValue(reflect.ValueOf(v), depth+1)
 }
 
-func walkValue(v reflect.Value, c checker, f *finding, depth int) (stop bool) {
-	if depth > maxDepth || !v.IsValid() {
+func (w *walker) walkValue(v reflect.Value, depth int) (stop bool) {
+	if !v.IsValid() {
 		return false
 	}
 	switch v.Kind() {
 	case reflect.String:
-		return f.add(c.check(v.String()))
+		return w.str(v.String())
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return false
+	}
+	if depth >= shallowDepth || w.nodes >= shallowBudget {
+		return w.deepWalk(v)
+	}
+	w.nodes++
+	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return false
 		}
-		return walkValue(v.Elem(), c, f, depth+1)
+		return w.walkValue(v.Elem(), depth+1)
 	case reflect.Slice, reflect.Array:
 		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
-			b := v.Bytes()
-			return f.add(c.check(unsafe.String(unsafe.SliceData(b), len(b))))
+			if v.Type() == rawMessageType {
+				return w.json(v.Bytes())
+			}
+			return w.bytes(v.Bytes())
 		}
 		for i := range v.Len() {
-			if walkValue(v.Index(i), c, f, depth+1) {
+			if w.walkValue(v.Index(i), depth+1) {
 				return true
 			}
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
-			if walkValue(it.Key(), c, f, depth+1) {
-				return true
-			}
-			if walkValue(it.Value(), c, f, depth+1) {
+			if w.walkValue(it.Key(), depth+1) || w.walkValue(it.Value(), depth+1) {
 				return true
 			}
 		}
 	case reflect.Struct:
 		t := v.Type()
 		for i := range v.NumField() {
-			if !t.Field(i).IsExported() {
+			if t.Field(i).IsExported() && w.walkValue(v.Field(i), depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deepState is the explicit stack of a deep walk and the containers it
+// has entered.
+type deepState struct {
+	stack []reflect.Value
+	seen  map[visit]struct{}
+}
+
+// visit identifies a container: the address of its data, its type and,
+// for a slice, its length (two slices of one array are two values).
+type visit struct {
+	p uintptr
+	t reflect.Type
+	n int
+}
+
+// enter reports whether the container v is entered for the first time.
+func (d *deepState) enter(v reflect.Value, n int) bool {
+	k := visit{p: uintptr(v.UnsafePointer()), t: v.Type(), n: n}
+	if _, ok := d.seen[k]; ok {
+		return false
+	}
+	d.seen[k] = struct{}{}
+	return true
+}
+
+// deepWalk walks v with an explicit stack: memory grows with the size of
+// the value, never the Go stack, and every pointer, map and slice is
+// entered once, which ends cycles.
+func (w *walker) deepWalk(root reflect.Value) (stop bool) {
+	if w.deep == nil {
+		w.deep = &deepState{seen: make(map[visit]struct{})}
+	}
+	d := w.deep
+	base := len(d.stack)
+	d.stack = append(d.stack, root)
+	defer func() {
+		clear(d.stack[base:])
+		d.stack = d.stack[:base]
+	}()
+	for len(d.stack) > base {
+		v := d.stack[len(d.stack)-1]
+		d.stack = d.stack[:len(d.stack)-1]
+		if !v.IsValid() {
+			continue
+		}
+		switch v.Kind() {
+		case reflect.String:
+			if w.str(v.String()) {
+				return true
+			}
+		case reflect.Interface:
+			if !v.IsNil() {
+				d.stack = append(d.stack, v.Elem())
+			}
+		case reflect.Pointer:
+			if !v.IsNil() && d.enter(v, 0) {
+				d.stack = append(d.stack, v.Elem())
+			}
+		case reflect.Slice:
+			if v.Len() == 0 || !d.enter(v, v.Len()) {
 				continue
 			}
-			if walkValue(v.Field(i), c, f, depth+1) {
-				return true
+			if v.Type().Elem().Kind() == reflect.Uint8 {
+				if v.Type() == rawMessageType && w.json(v.Bytes()) || v.Type() != rawMessageType && w.bytes(v.Bytes()) {
+					return true
+				}
+				continue
 			}
-		}
-	}
-	return false
-}
-
-// isEmpty reports whether v is empty output: nil, a string that is empty or
-// only whitespace, an empty slice, array or map, a nil pointer, or raw JSON
-// that is one of null, "", [], {} (or only whitespace).
-func isEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return strings.TrimSpace(x) == ""
-	case json.RawMessage:
-		return emptyJSON(x)
-	case []byte:
-		return strings.TrimSpace(unsafe.String(unsafe.SliceData(x), len(x))) == ""
-	case []any:
-		return len(x) == 0
-	case map[string]any:
-		return len(x) == 0
-	case bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, json.Number:
-		return false
-	}
-	rv := reflect.ValueOf(v)
-	for depth := 0; depth < maxDepth; depth++ {
-		switch rv.Kind() {
-		case reflect.Pointer, reflect.Interface:
-			if rv.IsNil() {
-				return true
+			for i := v.Len() - 1; i >= 0; i-- {
+				d.stack = append(d.stack, v.Index(i))
 			}
-			rv = rv.Elem()
-			continue
-		case reflect.String:
-			return strings.TrimSpace(rv.String()) == ""
-		case reflect.Slice, reflect.Map, reflect.Array:
-			return rv.Len() == 0
-		}
-		return false
-	}
-	return false
-}
-
-// emptyJSON reports whether raw is null, "", [], {} or blank.
-func emptyJSON(raw []byte) bool {
-	s := strings.TrimSpace(unsafe.String(unsafe.SliceData(raw), len(raw)))
-	switch s {
-	case "", "null", `""`:
-		return true
-	}
-	if len(s) >= 2 && (s[0] == '[' && s[len(s)-1] == ']' || s[0] == '{' && s[len(s)-1] == '}') {
-		return strings.TrimSpace(s[1:len(s)-1]) == ""
-	}
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		var str string
-		if json.Unmarshal(raw, &str) == nil {
-			return strings.TrimSpace(str) == ""
+		case reflect.Array:
+			for i := v.Len() - 1; i >= 0; i-- {
+				d.stack = append(d.stack, v.Index(i))
+			}
+		case reflect.Map:
+			if v.IsNil() || v.Len() == 0 || !d.enter(v, 0) {
+				continue
+			}
+			it := v.MapRange()
+			for it.Next() {
+				d.stack = append(d.stack, it.Value(), it.Key())
+			}
+		case reflect.Struct:
+			t := v.Type()
+			for i := v.NumField() - 1; i >= 0; i-- {
+				if t.Field(i).IsExported() {
+					d.stack = append(d.stack, v.Field(i))
+				}
+			}
 		}
 	}
 	return false

@@ -40,7 +40,7 @@ func Example() {
 	// Output:
 	// true
 	// false rtb.impid-match: bid impid not present in request
-	// false rtb.adomain-verify: placeholder adomain
+	// false rtb.adomain-verify: placeholder adomain: example.com
 	// false rtb.bid-sanity: bid price above 50x the imp bidfloor
-	// false rtb.bcat-compliance: bid category blocked by bcat
+	// false rtb.bcat-compliance: blocked category in response: IAB25-3
 }

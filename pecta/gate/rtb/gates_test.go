@@ -3,6 +3,7 @@ package rtb_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -57,6 +58,12 @@ func checkRTB(t *testing.T, g gate.Gate, cases []rtbCase) {
 				c.mutate(req, resp)
 			}
 			out := runGate(g, req, resp)
+			if skip, ok := strings.CutPrefix(c.reason, "skip: "); ok {
+				require.True(t, out.Passed)
+				require.True(t, out.Skipped)
+				require.Equal(t, skip, out.Reason)
+				return
+			}
 			if c.reason == "" {
 				require.True(t, out.Passed, "failed: %s", out.Reason)
 				require.False(t, out.Skipped)
@@ -74,7 +81,8 @@ func TestImpIDMatch(t *testing.T) {
 	require.Equal(t, "rtb.impid-match", g.Name())
 	checkRTB(t, g, []rtbCase{
 		{"valid", nil, "", 0},
-		{"no bids", func(_ *rtb.Request, r *rtb.Response) { r.Bids = nil }, "", 0},
+		{"no bids", func(_ *rtb.Request, r *rtb.Response) { r.Bids = nil }, "skip: no bids in response", 0},
+		{"no imps", func(q *rtb.Request, _ *rtb.Response) { q.Imps = nil }, "skip: no impressions in request", 0},
 		{"missing impid", func(_ *rtb.Request, r *rtb.Response) { r.Bids[1].ImpID = "" }, "bid missing impid", 1},
 		{"unknown impid", func(_ *rtb.Request, r *rtb.Response) { r.Bids[0].ImpID = "4" }, "bid impid not present in request", 0},
 		{"case differs", func(q *rtb.Request, r *rtb.Response) { q.Imps[0].ID = "a"; r.Bids[0].ImpID = "A" }, "bid impid not present in request", 0},
@@ -95,28 +103,29 @@ func TestAdomainVerify(t *testing.T) {
 	}
 	cases := []rtbCase{
 		{"valid", nil, "", 0},
-		{"missing", set(), "bid missing adomain", 1},
+		{"missing", set(), "bid has no adomain", 1},
 		{"badv", set("competitor.com"), "adomain blocked by badv", 1},
 		{"badv subdomain", set("www.Competitor.com"), "adomain blocked by badv", 1},
-		{"second domain bad", set("nike.com", "example.com"), "placeholder adomain", 1},
+		{"second domain bad", set("nike.com", "example.com"), "placeholder adomain: example.com", 1},
 	}
 	for _, p := range rtb.DefaultPlaceholderDomains {
-		cases = append(cases, rtbCase{"placeholder " + p, set(p), "placeholder adomain", 1})
+		cases = append(cases, rtbCase{"placeholder " + p, set(p), "placeholder adomain: " + p, 1})
 	}
 	cases = append(cases,
-		rtbCase{"placeholder subdomain", set("www.example.com"), "placeholder adomain", 1},
-		rtbCase{"placeholder case", set("EXAMPLE.COM"), "placeholder adomain", 1},
-		rtbCase{"placeholder trailing dot", set("test.com."), "placeholder adomain", 1},
-		rtbCase{"scheme", set("https://nike.com"), "malformed adomain", 1},
-		rtbCase{"path", set("nike.com/shoes"), "malformed adomain", 1},
-		rtbCase{"port", set("nike.com:443"), "malformed adomain", 1},
-		rtbCase{"single label", set("nike"), "malformed adomain", 1},
-		rtbCase{"ip", set("192.0.2.1"), "malformed adomain", 1},
-		rtbCase{"empty", set(""), "malformed adomain", 1},
-		rtbCase{"space", set("nike .com"), "malformed adomain", 1},
-		rtbCase{"leading hyphen", set("-nike.com"), "malformed adomain", 1},
-		rtbCase{"empty label", set("nike..com"), "malformed adomain", 1},
-		rtbCase{"underscore", set("ni_ke.com"), "malformed adomain", 1},
+		rtbCase{"placeholder subdomain", set("www.example.com"), "placeholder adomain: example.com", 1},
+		rtbCase{"placeholder case", set("EXAMPLE.COM"), "placeholder adomain: example.com", 1},
+		rtbCase{"placeholder trailing dot", set("test.com."), "placeholder adomain: test.com", 1},
+		rtbCase{"placeholder trimmed", set(" foo.com "), "placeholder adomain: foo.com", 1},
+		rtbCase{"scheme", set("https://nike.com"), "invalid adomain format", 1},
+		rtbCase{"path", set("nike.com/shoes"), "invalid adomain format", 1},
+		rtbCase{"port", set("nike.com:443"), "invalid adomain format", 1},
+		rtbCase{"single label", set("nike"), "invalid adomain format", 1},
+		rtbCase{"ip", set("192.0.2.1"), "invalid adomain format", 1},
+		rtbCase{"empty", set(""), "invalid adomain format", 1},
+		rtbCase{"space", set("nike .com"), "invalid adomain format", 1},
+		rtbCase{"leading hyphen", set("-nike.com"), "invalid adomain format", 1},
+		rtbCase{"empty label", set("nike..com"), "invalid adomain format", 1},
+		rtbCase{"underscore", set("ni_ke.com"), "invalid adomain format", 1},
 		// near misses
 		rtbCase{"near: examples.com", set("examples.com"), "", 0},
 		rtbCase{"near: myexample.com", set("myexample.com"), "", 0},
@@ -135,7 +144,7 @@ func TestAdomainVerify(t *testing.T) {
 	require.NoError(t, err)
 	checkRTB(t, lax, []rtbCase{
 		{"missing allowed", set(), "", 0},
-		{"extra placeholder", set("cdn.dummy.io"), "placeholder adomain", 1},
+		{"extra placeholder", set("cdn.dummy.io"), "placeholder adomain: dummy.io", 1},
 	})
 	_, err = rtb.AdomainVerify(rtb.AdomainOptions{ExtraPlaceholders: []string{" "}})
 	require.Error(t, err)
@@ -151,8 +160,9 @@ func TestBidSanity(t *testing.T) {
 	checkRTB(t, g, []rtbCase{
 		{"valid", nil, "", 0},
 		{"missing", price(1, rtb.MissingPrice), "bid missing price", 1},
-		{"negative", price(0, -0.01), "bid price negative", 0},
-		{"infinite", price(0, math.Inf(1)), "bid price not finite", 0},
+		{"negative", price(0, -0.01), "bid price is negative", 0},
+		{"infinite", price(0, math.Inf(1)), "bid missing price", 0},
+		{"no bids", func(_ *rtb.Request, r *rtb.Response) { r.Bids = nil }, "skip: no bids in response", 0},
 		{"100x floor", price(0, 50), "bid price above 50x the imp bidfloor", 0},
 		{"just above 50x", price(0, 25.0001), "bid price above 50x the imp bidfloor", 0},
 		{"below floor", price(0, 0.49), "bid price below the imp bidfloor", 0},
@@ -190,34 +200,48 @@ func TestAudienceSafety(t *testing.T) {
 	bundle := func(b string, cat ...string) func(*rtb.Request, *rtb.Response) {
 		return func(q *rtb.Request, r *rtb.Response) { q.Bundle = b; r.Bids[0].Cat = cat }
 	}
-	const onCOPPA, onKids = "unsafe category on a COPPA request", "unsafe category on a child-directed app"
-	cases := []rtbCase{{"valid", nil, "", 0}}
+	const unsafe = "child-directed inventory served unsafe category: "
+	cases := []rtbCase{{"not child-directed", nil, "skip: inventory is not child-directed", 0}}
 	for _, c := range rtb.DefaultUnsafeCategories {
-		cases = append(cases, rtbCase{"coppa " + c, coppa("IAB1", c), onCOPPA, 1})
+		cases = append(cases, rtbCase{"coppa " + c, coppa("IAB1", c), unsafe + c, 1})
 	}
 	cases = append(cases,
-		rtbCase{"coppa subcategory", coppa("IAB25-3"), onCOPPA, 1},
-		rtbCase{"kids bundle", bundle("com.acme.KidsGames", "IAB8-18"), onKids, 0},
-		rtbCase{"baby bundle", bundle("com.babyshark.app", "IAB26"), onKids, 0},
+		rtbCase{"coppa subcategory, exact entry first", coppa("IAB25-3"), unsafe + "IAB25-3", 1},
+		rtbCase{"coppa subcategory of a tier-1 entry", coppa("IAB25-9"), unsafe + "IAB25", 1},
+		rtbCase{"kids bundle", bundle("com.acme.KidsGames", "IAB8-18"), unsafe + "IAB8-18", 0},
+		rtbCase{"baby bundle", bundle("com.babyshark.app", "IAB26"), unsafe + "IAB26", 0},
+		rtbCase{"children bundle", bundle("com.children.books", "IAB14-1"), unsafe + "IAB14-1", 0},
+		rtbCase{"site.cat IAB13 is Personal Finance, not children's content", func(q *rtb.Request, r *rtb.Response) {
+			q.Cat = []string{"IAB13"}
+			r.Bids[0].Cat = []string{"IAB8-5"}
+		}, "skip: inventory is not child-directed", 0},
 		// near misses
 		rtbCase{"near: coppa safe category", coppa("IAB1", "IAB9-30"), "", 0},
 		rtbCase{"near: coppa IAB7-3", coppa("IAB7-3"), "", 0},
 		rtbCase{"near: coppa IAB250", coppa("IAB250"), "", 0},
 		rtbCase{"near: coppa IAB2-5", coppa("IAB2-5"), "", 0},
 		rtbCase{"near: coppa no category", coppa(), "", 0},
-		rtbCase{"near: unsafe but not child-directed", func(_ *rtb.Request, r *rtb.Response) { r.Bids[0].Cat = []string{"IAB25"} }, "", 0},
-		rtbCase{"near: kidney bundle", bundle("com.kidney.health", "IAB8-18"), "", 0},
-		rtbCase{"near: adult bundle", bundle("com.acme.news", "IAB8-18"), "", 0},
+		rtbCase{"near: unsafe but not child-directed", func(_ *rtb.Request, r *rtb.Response) { r.Bids[0].Cat = []string{"IAB25"} }, "skip: inventory is not child-directed", 0},
+		rtbCase{"near: kidney bundle", bundle("com.kidney.health", "IAB8-18"), "skip: inventory is not child-directed", 0},
+		rtbCase{"near: adult bundle", bundle("com.acme.news", "IAB8-18"), "skip: inventory is not child-directed", 0},
+		rtbCase{"near: nursery is not a reference keyword", bundle("com.nursery.rhymes", "IAB8-18"), "skip: inventory is not child-directed", 0},
 	)
 	checkRTB(t, g, cases)
 
-	custom, err := rtb.AudienceSafety(rtb.AudienceSafetyOptions{UnsafeCategories: []string{"IAB9"}, ExtraBundleKeywords: []string{"Junior"}})
+	custom, err := rtb.AudienceSafety(rtb.AudienceSafetyOptions{UnsafeCategories: []string{"IAB9"}, ExtraBundleKeywords: []string{"Junior"},
+		ChildCategories: []string{"IAB6-5"}})
 	require.NoError(t, err)
 	checkRTB(t, custom, []rtbCase{
-		{"custom category", coppa("IAB9-30"), onCOPPA, 1},
+		{"custom category", coppa("IAB9-30"), unsafe + "IAB9", 1},
 		{"default replaced", coppa("IAB25"), "", 0},
-		{"extra keyword", bundle("com.chess.JUNIOR", "IAB9"), onKids, 0},
+		{"extra keyword", bundle("com.chess.JUNIOR", "IAB9"), unsafe + "IAB9", 0},
+		{"child category", func(q *rtb.Request, r *rtb.Response) { q.Cat = []string{"IAB6-5"}; r.Bids[0].Cat = []string{"IAB9-7"} }, unsafe + "IAB9", 0},
 	})
+	none, err := rtb.AudienceSafety(rtb.AudienceSafetyOptions{UnsafeCategories: []string{}})
+	require.NoError(t, err)
+	checkRTB(t, none, []rtbCase{{"empty list refuses nothing", coppa("IAB25"), "", 0}})
+	_, err = rtb.AudienceSafety(rtb.AudienceSafetyOptions{ChildCategories: []string{" "}})
+	require.Error(t, err)
 	_, err = rtb.AudienceSafety(rtb.AudienceSafetyOptions{UnsafeCategories: []string{""}})
 	require.Error(t, err)
 	_, err = rtb.AudienceSafety(rtb.AudienceSafetyOptions{ExtraBundleKeywords: []string{" "}})
@@ -232,13 +256,15 @@ func TestBcatCompliance(t *testing.T) {
 	}
 	checkRTB(t, g, []rtbCase{
 		{"valid", nil, "", 0},
-		{"exact", cat("IAB20", "IAB3-7"), "bid category blocked by bcat", 1},
-		{"tier-1 blocks subcategory", cat("IAB25-3"), "bid category blocked by bcat", 1},
+		{"exact", cat("IAB20", "IAB3-7"), "blocked category in response: IAB3-7", 1},
+		{"case", cat("iab3-7"), "blocked category in response: iab3-7", 1},
+		{"tier-1 blocks subcategory", cat("IAB25-3"), "blocked category in response: IAB25-3", 1},
+		{"no bids", func(_ *rtb.Request, r *rtb.Response) { r.Bids = nil }, "skip: no bids in response", 0},
 		{"near: IAB3-70", cat("IAB3-70"), "", 0},
 		{"near: IAB3 (tier-1 of a blocked subcategory)", cat("IAB3"), "", 0},
 		{"near: IAB250", cat("IAB250"), "", 0},
 		{"near: no categories", cat(), "", 0},
-		{"near: empty bcat", func(q *rtb.Request, r *rtb.Response) { q.Bcat = nil; r.Bids[0].Cat = []string{"IAB25"} }, "", 0},
+		{"near: empty bcat", func(q *rtb.Request, r *rtb.Response) { q.Bcat = nil; r.Bids[0].Cat = []string{"IAB25"} }, "skip: no bcat in request", 0},
 	})
 }
 
@@ -250,29 +276,31 @@ func TestTmaxGuard(t *testing.T) {
 		req, resp := pair() // tmax 100
 		ctx := context.Background()
 		ev := &gate.Evaluation{AgentID: "a", Input: req, Output: resp}
-		require.True(t, g.Run(ctx, ev).Passed, "no StartedAt: passes")
-		ev.StartedAt = time.Now().Add(-80 * time.Millisecond) // 20 ms left
 		out := g.Run(ctx, ev)
+		require.True(t, out.Passed && out.Skipped && !out.EndPipeline, "no StartedAt: nothing to measure")
+		require.Equal(t, rtb.ReasonNoTmax, out.Reason)
+		ev.StartedAt = time.Now().Add(-80 * time.Millisecond) // 20 ms left
+		out = g.Run(ctx, ev)
 		require.True(t, out.Passed)
 		require.False(t, out.Skipped)
 		ev.StartedAt = time.Now().Add(-86 * time.Millisecond) // 14 ms left
 		out = g.Run(ctx, ev)
 		require.True(t, out.Skipped)
 		require.True(t, out.EndPipeline)
-		require.Equal(t, "less than 15ms of tmax left", out.Reason)
+		require.Equal(t, "tmax budget exhausted (less than 15ms left)", out.Reason)
 		ev.StartedAt = time.Now().Add(-85 * time.Millisecond) // exactly 15 ms left: enough
 		require.False(t, g.Run(ctx, ev).Skipped)
 		ev.TmaxMS = 200 // the evaluation's tmax wins over the request's
 		ev.StartedAt = time.Now().Add(-150 * time.Millisecond)
 		require.False(t, g.Run(ctx, ev).Skipped)
 		ev.TmaxMS, req.TmaxMS = 0, 0
-		require.False(t, g.Run(ctx, ev).Skipped, "no tmax: passes")
+		require.Equal(t, rtb.ReasonNoTmax, g.Run(ctx, ev).Reason, "no tmax: skipped")
 
 		big, err := rtb.TmaxGuard(rtb.TmaxGuardOptions{BufferMS: 2.5})
 		require.NoError(t, err)
 		ev.TmaxMS = 10
 		ev.StartedAt = time.Now().Add(-8 * time.Millisecond)
-		require.Equal(t, "less than 2.5ms of tmax left", big.Run(ctx, ev).Reason)
+		require.Equal(t, "tmax budget exhausted (less than 2.5ms left)", big.Run(ctx, ev).Reason)
 		_, err = rtb.TmaxGuard(rtb.TmaxGuardOptions{BufferMS: -1})
 		require.Error(t, err)
 	})
