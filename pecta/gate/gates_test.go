@@ -201,10 +201,10 @@ func TestPII(t *testing.T) {
 		{"A123-45-6789", ""},
 		{"123-45-6789-1", ssn}, // \b after the serial holds before '-'
 		{"078-05-1120x", ""},
-		{"_123-45-6789", ""}, // '_' is a word character: no \b
+		{"_123-45-6789", ""},  // '_' is a word character: no \b
 		{"id 5551234567", ""}, // a bare run of digits
 		{"ts 1700000000", ""}, // a Unix time
-		{"123-456-7890", ""}, // an area code starts with 2-9
+		{"123-456-7890", ""},  // an area code starts with 2-9
 		{"223-456-7890", phone},
 		{"555-123-45678", ""},           // too many digits
 		{"555-123.4567", phone},         // separators may differ

@@ -70,4 +70,3 @@ func (cheap) Cheap() bool { return true }
 func failBid(reason string, i int) gate.Outcome {
 	return gate.Outcome{Reason: reason, Details: i}
 }
-
