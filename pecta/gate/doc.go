@@ -15,10 +15,20 @@
 // or ctx's deadline, whichever is earlier. Gates the budget cuts off fail
 // with ReasonTimeout ("pecta:timeout"). With failFast (the default) the
 // first failing gate ends the evaluation and the gates not yet finished
-// are reported with ReasonAborted. A skipped gate counts as passed; a gate
-// that is skipped with Outcome.EndPipeline (rtb.TmaxGuard) ends the
-// evaluation and the rest are reported skipped. TotalLatencyMS is the wall
-// clock of the whole evaluation.
+// are reported aborted (GateResult.Aborted, ReasonAborted) in the Result;
+// they never ran, so they are left out of the telemetry event (see
+// Result.AppendEvent). A skipped gate counts as passed; a gate that is
+// skipped with Outcome.EndPipeline (rtb.TmaxGuard) ends the evaluation and
+// the rest are reported skipped. TotalLatencyMS is the wall clock of the
+// whole evaluation.
+//
+// # Gate latency
+//
+// A gate's LatencyMS is the time it ran. Gates marked Cheap (the RTB
+// gates, the latency gate: a few comparisons each) cost less than a clock
+// read, so consecutive cheap gates are timed together, with two clock
+// reads for the batch, and each reports an equal share; the budget is
+// checked before and after the batch. Other gates are timed one by one.
 //
 // # Inline and blocking gates
 //
@@ -39,10 +49,16 @@
 // # Generic gates
 //
 // Latency, Schema, Filesystem, PII and Content judge any Go value: strings,
-// []byte, json.RawMessage, slices, maps (keys too), pointers and exported
-// struct fields, recursively. Their documentation lists what each detects
-// and what it deliberately lets pass. CloudGates are the three gates of
-// POST /v1/evaluate; pectatest runs exactly these, so the cloud and the
+// []byte, json.RawMessage (decoded), slices, maps (keys too), pointers and
+// exported struct fields, at any depth: no nesting level is left unread
+// (values deeper than the recursion's 128 levels go through an explicit
+// stack, raw JSON through a linear scan), and cyclic values end (each
+// pointer, map and slice is entered once). Their documentation lists what
+// each detects, with the reference page it follows
+// (https://docs.pecta.ai/gates/...), and the choices made where the page
+// is silent or ambiguous; testdata/reference holds every example of those
+// pages as a test case. CloudGates are the three gates of POST
+// /v1/evaluate; pectatest runs exactly these, so the cloud and the
 // in-process answers agree.
 //
 // # Schema: a validation function
@@ -59,7 +75,12 @@
 // # Privacy
 //
 // Reasons are sent with telemetry, so the built-in gates never put payload
-// data in them ("email address detected", never the address).
+// data in them ("email address detected", never the address). Two reasons
+// of the reference quote metadata of a bid, which ours quote too: the
+// placeholder domain ("placeholder adomain: example.com") and the IAB
+// category ("blocked category in response: IAB25-2"). The schema gate's
+// reason quotes the first issue of the user's validator, as the
+// reference's does: validators must not put values in their messages.
 // Result.AppendEvent, Result.Event and Emitter.TrackResult keep agent, tool,
 // gate names, verdicts, reasons and latencies; input, output and Details
 // never leave the process.

@@ -45,7 +45,7 @@ func isEmpty(v any) bool {
 				if saved.IsValid() && saved.Pointer() == rv.Pointer() && saved.Type() == rv.Type() {
 					return true // a pointer cycle: no value at the end
 				}
-				if steps == power {
+				if steps >= power {
 					saved, steps, power = rv, 0, power*2
 				}
 			}

@@ -11,7 +11,7 @@ import (
 // nesting level is left out and no depth limit makes a gate pass what it
 // did not read.
 //
-// Values up to shallowDepth levels are walked by recursion, with fast
+// Values up to shallowDepth (128) levels are walked by recursion, with fast
 // paths for the shapes of decoded JSON (no allocation). Anything deeper
 // is handed to an explicit stack (deepWalk) whose size is bounded by the
 // size of the value, not by the Go stack; it remembers every pointer,
@@ -20,9 +20,10 @@ import (
 // (json.RawMessage, at any place in the value) is read by a linear scan of
 // its strings (scanJSON), which has no nesting limit at all.
 
-// shallowDepth is how deep the recursive walk goes before the explicit
-// stack takes over.
-const shallowDepth = 32
+// shallowDepth is how deep the recursive walk goes (in values read: a
+// pointer, an interface and a struct are one level each) before the
+// explicit stack takes over.
+const shallowDepth = 128
 
 // shallowBudget is how many values the recursive walk reads before every
 // further container goes through the explicit stack, which reads a shared

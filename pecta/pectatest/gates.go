@@ -21,14 +21,16 @@ var cloudEngine = func() *gate.Engine {
 	return e
 }()
 
-// runGates runs the cloud gates over the decoded output.
+// runGates runs the cloud gates over the output as raw JSON: the gates
+// read every string of it at any nesting, and give the verdict an
+// in-process engine gives on the same value decoded (TestReference in
+// package gate checks both forms on every reference case).
 func runGates(agentID, tool string, input, output json.RawMessage) (gates []Gate, passed bool, totalMS float64) {
-	var in, out any
+	var in any
 	if len(input) > 0 {
-		_ = json.Unmarshal(input, &in)
+		in = input
 	}
-	_ = json.Unmarshal(output, &out) // the body parser has validated it
-	res, err := cloudEngine.Evaluate(context.Background(), &gate.Evaluation{AgentID: agentID, Tool: tool, Input: in, Output: out})
+	res, err := cloudEngine.Evaluate(context.Background(), &gate.Evaluation{AgentID: agentID, Tool: tool, Input: in, Output: output})
 	if err != nil { // unreachable: the handler has checked agent_id
 		return []Gate{{Name: "pectatest", Reason: err.Error()}}, false, 0
 	}

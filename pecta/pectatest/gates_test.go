@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,9 @@ func TestEvaluateAgreesWithInProcess(t *testing.T) {
 		`{"jane@corp.io": 1}`, `"call +1 (555) 123-4567"`, `"ssn: 078-05-1120"`, `"id 5551234567"`,
 		`"I'm sorry, but I can't do that"`, `"I can't help but smile"`,
 		`{"a":"/etc/hosts","b":"x@y.io","c":"As an AI model"}`,
+		`{"a":"x\u0040y.io"}`, `"666-00-1234"`, `"cd .. && ls"`, `"I don't have access to that"`,
+		strings.Repeat(`{"k":[`, 500) + `"rm -rf /"` + strings.Repeat(`]}`, 500),
+		strings.Repeat(`[`, 2000) + `"fine"` + strings.Repeat(`]`, 2000),
 	}
 	for _, raw := range outputs {
 		var v any
