@@ -32,7 +32,10 @@ func TestCheapGatesBatch(t *testing.T) {
 		e, err := gate.NewEngine([]gate.Gate{
 			cheapGate{"a", time.Millisecond, gate.Pass()},
 			cheapGate{"b", 3 * time.Millisecond, gate.Pass()},
-			gate.Named("walk", func(context.Context, *gate.Evaluation) gate.Outcome { time.Sleep(2 * time.Millisecond); return gate.Pass() }),
+			gate.Named("walk", func(context.Context, *gate.Evaluation) gate.Outcome {
+				time.Sleep(2 * time.Millisecond)
+				return gate.Pass()
+			}),
 			cheapGate{"c", 4 * time.Millisecond, gate.Skip("nothing to check")},
 		}, gate.WithTimeout(time.Second))
 		require.NoError(t, err)
