@@ -72,7 +72,7 @@ func serveChild(in io.Reader, out io.Writer) {
 		}
 	}()
 
-	info, _ := json.Marshal(childInfo{srv.URL, srv.PublishableKey, srv.SecretKey, trivial.URL})
+	info, _ := json.Marshal(childInfo{srv.URL, srv.PublishableKey.Reveal(), srv.SecretKey.Reveal(), trivial.URL})
 	fmt.Fprintf(out, "%s\n", info)
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {

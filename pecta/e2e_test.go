@@ -41,14 +41,14 @@ func postIngest(t *testing.T, c *pecta.Client, body string) error {
 	return err
 }
 
-func pk(s *pectatest.Server) string { return s.PublishableKey }
-func sk(s *pectatest.Server) string { return s.SecretKey }
+func pk(s *pectatest.Server) string { return s.PublishableKey.Reveal() }
+func sk(s *pectatest.Server) string { return s.SecretKey.Reveal() }
 
 func TestE2EHappyPaths(t *testing.T) {
 	srv := pectatest.NewServer()
 	defer srv.Close()
 	ctx := context.Background()
-	c, err := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey))
+	c, err := pecta.NewClient(srv.PublishableKey.Reveal(), pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey.Reveal()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestE2EHappyPaths(t *testing.T) {
 	if !last.Signed || !last.SignatureValid {
 		t.Errorf("ingest signature not verified by the server: signed=%v valid=%v", last.Signed, last.SignatureValid)
 	}
-	if bytes.Contains(last.Body, []byte(srv.SecretKey)) || strings.Contains(last.Header.Get("Authorization"), srv.SecretKey) {
+	if bytes.Contains(last.Body, []byte(srv.SecretKey.Reveal())) || strings.Contains(last.Header.Get("Authorization"), srv.SecretKey.Reveal()) {
 		t.Error("secret key on the wire")
 	}
 	got := srv.Ingested()
@@ -204,6 +204,17 @@ func (r rewriteAuth) RoundTrip(req *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(req)
 }
 
+// rewritePath sends a request for one path to another.
+type rewritePath struct{ from, to string }
+
+func (r rewritePath) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	if req.URL.Path == r.from {
+		req.URL.Path = r.to
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
 func TestE2EEveryDocumentedErrorCode(t *testing.T) {
 	ctx := context.Background()
 	type tc struct {
@@ -249,7 +260,7 @@ func TestE2EEveryDocumentedErrorCode(t *testing.T) {
 					}
 				}
 			}
-			c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL))
+			c, _ := pecta.NewClient(srv.PublishableKey.Reveal(), pecta.WithBaseURL(srv.URL))
 			_, err := c.Evaluate(ctx, pecta.EvaluateRequest{AgentID: "a", Output: 1})
 			return err
 		}},
@@ -280,15 +291,22 @@ func TestE2EEveryDocumentedErrorCode(t *testing.T) {
 			}
 			return err
 		}},
-		{"forbidden", 403, pecta.CodeForbidden, pecta.ErrForbidden, func(t *testing.T) error {
+		{"insufficient_scope", 403, pecta.CodeInsufficientScope, pecta.ErrInsufficientScope, func(t *testing.T) error {
 			srv := pectatest.NewServer()
 			t.Cleanup(srv.Close)
 			_, roKey := srv.CreateKey("read-only", "secret", "read")
-			c, _ := pecta.NewClient(roKey, pecta.WithBaseURL(srv.URL))
+			c, _ := pecta.NewClient(roKey.Reveal(), pecta.WithBaseURL(srv.URL))
 			if _, err := c.Keys.List(ctx); err != nil {
 				t.Fatalf("read scope cannot list: %v", err)
 			}
 			_, err := c.Keys.Create(ctx, pecta.KeyCreateParams{Name: "x"})
+			return err
+		}},
+		{"secret_key_required", 403, pecta.CodeSecretKeyRequired, pecta.ErrSecretKeyRequired, func(t *testing.T) error {
+			// the client refuses locally; a raw request with a publishable key
+			// gets the server's answer
+			_, c := newPair(t, pk, nil, pecta.WithHTTPClient(&http.Client{Transport: rewritePath{"/v1/agents", "/v1/keys"}}))
+			_, err := c.Agents.List(ctx)
 			return err
 		}},
 		{"not_found", 404, pecta.CodeNotFound, pecta.ErrNotFound, func(t *testing.T) error {
@@ -305,6 +323,9 @@ func TestE2EEveryDocumentedErrorCode(t *testing.T) {
 			}
 			if ae.StatusCode != c.status || ae.Code != c.code || !errors.Is(err, c.is) || ae.Message == "" {
 				t.Errorf("APIError = %+v, want %d %s", ae, c.status, c.code)
+			}
+			if c.status == http.StatusForbidden && !errors.Is(err, pecta.ErrForbidden) {
+				t.Errorf("a 403 does not match ErrForbidden: %v", err)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package pecta
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,56 +17,65 @@ import (
 	"github.com/pecta-ai/pecta-go/internal/retry"
 )
 
-// Error codes the API documents. Every error body is {"error": "<text>",
-// "code": "<code>", "status": <http status>}: 400 validation_error (the
-// body failed validation) and bad_json (not JSON); 401 auth_missing (no or
-// malformed Authorization header), auth_format (not a pk_live_/sk_live_
-// key), auth_invalid (unknown key), auth_revoked, hmac_no_secret (a
-// signature was sent but no secret key is on file) and hmac_invalid (the
-// signature does not match the body); 403 forbidden (the key lacks the
-// type or scope); 404 not_found; 429 rate_limited, with Retry-After.
+// Error codes of the API, the "code" of its error bodies: {"error": "<text>",
+// "code": "<code>", "status": <http status>}. APIError.Code holds it; match it
+// with errors.Is and the sentinel of the same name (ErrValidation ...).
 const (
-	CodeValidation   = "validation_error"
-	CodeBadJSON      = "bad_json"
-	CodeAuthMissing  = "auth_missing"
-	CodeAuthFormat   = "auth_format"
-	CodeAuthInvalid  = "auth_invalid"
-	CodeAuthRevoked  = "auth_revoked"
-	CodeHMACNoSecret = "hmac_no_secret"
-	CodeHMACInvalid  = "hmac_invalid"
-	CodeRateLimited  = "rate_limited"
-	CodeForbidden    = "forbidden"
-	CodeNotFound     = "not_found"
+	CodeValidation   = "validation_error" // 400: the body failed validation
+	CodeBadJSON      = "bad_json"         // 400: the body is not JSON
+	CodeAuthMissing  = "auth_missing"     // 401: no or malformed Authorization header
+	CodeAuthFormat   = "auth_format"      // 401: not a pk_live_/sk_live_ key
+	CodeAuthInvalid  = "auth_invalid"     // 401: unknown key
+	CodeAuthRevoked  = "auth_revoked"     // 401: the key was revoked
+	CodeHMACNoSecret = "hmac_no_secret"   // 401: a signature was sent, but no secret key is on file
+	CodeHMACInvalid  = "hmac_invalid"     // 401: the signature does not match the body
+	CodeForbidden    = "forbidden"        // 403: the key may not make this call
+	CodeNotFound     = "not_found"        // 404: unknown resource
+	CodeRateLimited  = "rate_limited"     // 429: with Retry-After
+
+	// The two kinds of 403, told apart by pectatest; a server that does
+	// not (Pecta documents no 403 code) sends CodeForbidden for both.
+	CodeInsufficientScope = "insufficient_scope"  // 403: the key lacks the call's read or write scope
+	CodeSecretKeyRequired = "secret_key_required" // 403: the call needs a secret (sk_live_) key
 )
 
 // Sentinels for errors.Is. An *APIError matches the sentinel of its Code;
-// ErrServer matches any 5xx and ErrRateLimited any 429, whatever the body.
+// ErrForbidden, ErrRateLimited and ErrServer also match any 403, 429 and
+// 5xx whatever the body. ErrInsufficientScope and ErrSecretKeyRequired
+// match ErrForbidden too; the Keys calls return ErrSecretKeyRequired before
+// any request when the client holds a publishable key.
 var (
-	ErrValidation   = &sentinel{code: CodeValidation}
-	ErrBadJSON      = &sentinel{code: CodeBadJSON}
-	ErrAuthMissing  = &sentinel{code: CodeAuthMissing}
-	ErrAuthFormat   = &sentinel{code: CodeAuthFormat}
-	ErrAuthInvalid  = &sentinel{code: CodeAuthInvalid}
-	ErrAuthRevoked  = &sentinel{code: CodeAuthRevoked}
-	ErrHMACNoSecret = &sentinel{code: CodeHMACNoSecret}
-	ErrHMACInvalid  = &sentinel{code: CodeHMACInvalid}
-	ErrRateLimited  = &sentinel{code: CodeRateLimited}
-	ErrForbidden    = &sentinel{code: CodeForbidden}
-	ErrNotFound     = &sentinel{code: CodeNotFound}
-	ErrServer       = &sentinel{code: "server_error"}
-
-	// ErrSecretKeyRequired is returned, before any request, by calls that
-	// need a secret key (Keys.*) on a client holding a publishable key.
-	ErrSecretKeyRequired = errors.New("pecta: this call needs a secret (sk_live_) key")
+	ErrValidation        = &sentinel{code: CodeValidation} // also every local *ValidationError
+	ErrBadJSON           = &sentinel{code: CodeBadJSON}
+	ErrAuthMissing       = &sentinel{code: CodeAuthMissing}
+	ErrAuthFormat        = &sentinel{code: CodeAuthFormat}
+	ErrAuthInvalid       = &sentinel{code: CodeAuthInvalid}
+	ErrAuthRevoked       = &sentinel{code: CodeAuthRevoked}
+	ErrHMACNoSecret      = &sentinel{code: CodeHMACNoSecret}
+	ErrHMACInvalid       = &sentinel{code: CodeHMACInvalid}
+	ErrForbidden         = &sentinel{code: CodeForbidden}
+	ErrInsufficientScope = &sentinel{code: CodeInsufficientScope, parent: ErrForbidden}
+	ErrSecretKeyRequired = &sentinel{code: CodeSecretKeyRequired, parent: ErrForbidden, text: "this call needs a secret (sk_live_) key"}
+	ErrNotFound          = &sentinel{code: CodeNotFound}
+	ErrRateLimited       = &sentinel{code: CodeRateLimited} // APIError.RetryAfter says when to try again
+	ErrServer            = &sentinel{code: "server_error"}  // any 5xx
 
 	// ErrInvalidResponse matches a *ResponseError: a 2xx whose body could
 	// not be read or decoded.
 	ErrInvalidResponse = errors.New("pecta: invalid response from server")
 )
 
-type sentinel struct{ code string }
+// sentinel is an API error code. A sentinel with a parent matches it too.
+type sentinel struct {
+	code   string
+	parent *sentinel
+	text   string // the message, when not the code itself
+}
 
-func (s *sentinel) Error() string { return "pecta: " + s.code }
+func (s *sentinel) Error() string { return "pecta: " + cmp.Or(s.text, s.code) }
+
+// Is reports whether target is s's parent.
+func (s *sentinel) Is(target error) bool { return s.parent != nil && target == s.parent }
 
 // APIError is any non-2xx answer from the API. It is typed even when the
 // body is empty, HTML or truncated: Code is then "" and Message holds a
@@ -116,8 +126,8 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is matches the sentinel of e's code, ErrServer for 5xx and ErrRateLimited
-// for any 429.
+// Is matches the sentinel of e's code (and its parent), ErrServer for any
+// 5xx, ErrRateLimited for any 429 and ErrForbidden for any 403.
 func (e *APIError) Is(target error) bool {
 	s, ok := target.(*sentinel)
 	if !ok {
@@ -127,14 +137,15 @@ func (e *APIError) Is(target error) bool {
 	case ErrServer:
 		return e.StatusCode >= 500
 	case ErrRateLimited:
-		return e.StatusCode == http.StatusTooManyRequests || e.Code == CodeRateLimited
+		if e.StatusCode == http.StatusTooManyRequests {
+			return true
+		}
+	case ErrForbidden:
+		if e.StatusCode == http.StatusForbidden {
+			return true
+		}
 	}
-	return e.Code == s.code
-}
-
-// Temporary reports whether the same request may succeed later (429, 5xx).
-func (e *APIError) Temporary() bool {
-	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+	return e.Code != "" && e.Code == s.code
 }
 
 // maxErrorBody bounds how much of an error body is read.

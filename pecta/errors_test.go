@@ -31,6 +31,8 @@ func TestAPIErrorDecoding(t *testing.T) {
 		{"hmac invalid", apiErr(401, "hmac_invalid"), 401, nil, CodeHMACInvalid, "", ErrHMACInvalid},
 		{"rate limited", apiErr(429, "rate_limited"), 429, http.Header{"Retry-After": {"7"}}, CodeRateLimited, "", ErrRateLimited},
 		{"forbidden", apiErr(403, "forbidden"), 403, nil, CodeForbidden, "", ErrForbidden},
+		{"insufficient scope", apiErr(403, "insufficient_scope"), 403, nil, CodeInsufficientScope, "", ErrInsufficientScope},
+		{"secret key required", apiErr(403, "secret_key_required"), 403, nil, CodeSecretKeyRequired, "", ErrSecretKeyRequired},
 		{"not found", apiErr(404, "not_found"), 404, nil, CodeNotFound, "", ErrNotFound},
 		{"empty 502", "", 502, nil, "", "", ErrServer},
 		{"html 502", "<html>\n<h1>502 Bad Gateway</h1></html>", 502, nil, "", "502 Bad Gateway", ErrServer},
@@ -82,9 +84,34 @@ func TestAPIErrorDecoding(t *testing.T) {
 }
 
 func TestSentinelsDoNotCrossMatch(t *testing.T) {
-	err := error(&APIError{StatusCode: 401, Code: CodeAuthRevoked})
+	err := error(&APIError{StatusCode: 401, Code: "auth_revoked"})
 	if !errors.Is(err, ErrAuthRevoked) || errors.Is(err, ErrAuthInvalid) || errors.Is(err, ErrServer) || errors.Is(err, ErrRateLimited) {
 		t.Error("sentinel matching is wrong")
+	}
+}
+
+// The two kinds of 403 are told apart with errors.Is, and both are
+// ErrForbidden; a server that sends the generic code (or none) gives only
+// ErrForbidden.
+func TestForbiddenKinds(t *testing.T) {
+	scope := error(&APIError{StatusCode: 403, Code: "insufficient_scope"})
+	secret := error(&APIError{StatusCode: 403, Code: "secret_key_required"})
+	generic := error(&APIError{StatusCode: 403, Code: "forbidden"})
+	bare := error(&APIError{StatusCode: 403})
+	local := error(&opError{op: "keys.list", err: ErrSecretKeyRequired})
+	for _, c := range []struct {
+		err           error
+		scope, secret bool
+	}{
+		{scope, true, false}, {secret, false, true}, {generic, false, false}, {bare, false, false}, {local, false, true},
+	} {
+		if !errors.Is(c.err, ErrForbidden) || errors.Is(c.err, ErrInsufficientScope) != c.scope ||
+			errors.Is(c.err, ErrSecretKeyRequired) != c.secret || errors.Is(c.err, ErrAuthInvalid) {
+			t.Errorf("%v: matches wrong sentinels", c.err)
+		}
+	}
+	if errors.Is(ErrForbidden, ErrSecretKeyRequired) || errors.Is(ErrInsufficientScope, ErrSecretKeyRequired) {
+		t.Error("a parent matches its child")
 	}
 }
 

@@ -19,7 +19,7 @@ func ExampleNewClient() {
 
 	srv := pectatest.NewServer()
 	defer srv.Close()
-	c, err := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL))
+	c, err := pecta.NewClient(srv.PublishableKey.Reveal(), pecta.WithBaseURL(srv.URL))
 	if err != nil {
 		panic(err)
 	}
@@ -32,7 +32,7 @@ func ExampleNewClient() {
 func ExampleClient_Evaluate() {
 	srv := pectatest.NewServer()
 	defer srv.Close()
-	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL))
+	c := srv.Client()
 
 	ev, err := c.Evaluate(context.Background(), pecta.EvaluateRequest{
 		AgentID: "ops-agent",
@@ -56,7 +56,7 @@ func ExampleClient_Evaluate() {
 func ExampleClient_Ingest() {
 	srv := pectatest.NewServer()
 	defer srv.Close()
-	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey))
+	c := srv.Client() // the server's publishable key; signs with its secret key
 
 	res, err := c.Ingest(context.Background(), []pecta.Event{{
 		AgentID:        "bidder-7",
@@ -76,7 +76,7 @@ func ExampleClient_Ingest() {
 func ExampleEventsService_All() {
 	srv := pectatest.NewServer()
 	defer srv.Close()
-	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL))
+	c := srv.Client()
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 7, 14, 0, 0, 0, time.UTC)
 	var batch []pecta.Event
@@ -104,7 +104,7 @@ func ExampleEventsService_All() {
 func ExampleAPIError() {
 	srv := pectatest.NewServer()
 	defer srv.Close()
-	c, _ := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithMaxRetries(pecta.NoRetries))
+	c := srv.Client(pecta.WithMaxRetries(pecta.NoRetries))
 
 	srv.FailNext(1, http.StatusTooManyRequests, 2*time.Second)
 	_, err := c.Reputation(context.Background(), "bidder-7")

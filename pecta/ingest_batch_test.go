@@ -17,7 +17,7 @@ import (
 func TestIngestBatchReleasesBodyOnceAndCountsAccepted(t *testing.T) {
 	srv := pectatest.NewServer()
 	defer srv.Close()
-	c, err := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey))
+	c, err := pecta.NewClient(srv.PublishableKey.Reveal(), pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey.Reveal()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestIngestBatchReleasesBodyOnceAndCountsAccepted(t *testing.T) {
 	}
 
 	// a refused connection: a transport error, released once
-	dead, err := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL("http://127.0.0.1:1"))
+	dead, err := pecta.NewClient(srv.PublishableKey.Reveal(), pecta.WithBaseURL("http://127.0.0.1:1"))
 	if err != nil {
 		t.Fatal(err)
 	}

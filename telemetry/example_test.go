@@ -23,8 +23,8 @@ func ExampleNew() {
 	defer srv.Close()
 
 	em, err := telemetry.New(telemetry.Config{
-		PublishableKey: telemetry.NewKey(srv.PublishableKey),
-		SecretKey:      telemetry.NewKey(srv.SecretKey), // optional: signs every batch
+		PublishableKey: telemetry.NewKey(srv.PublishableKey.Reveal()),
+		SecretKey:      telemetry.NewKey(srv.SecretKey.Reveal()), // optional: signs every batch
 		BaseURL:        srv.URL,
 	})
 	if err != nil {
@@ -60,8 +60,8 @@ func ExampleNew() {
 func ExampleNewFromClient() {
 	srv := pectatest.NewServer()
 	defer srv.Close()
-	client, err := pecta.NewClient(srv.PublishableKey,
-		pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey))
+	client, err := pecta.NewClient(srv.PublishableKey.Reveal(),
+		pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey.Reveal()))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -63,7 +63,7 @@ func TestCallersHTTPClientNotClosed(t *testing.T) {
 	if err := closeNow(t, e, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	c, err := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithHTTPClient(hc))
+	c, err := pecta.NewClient(srv.PublishableKey.Reveal(), pecta.WithBaseURL(srv.URL), pecta.WithHTTPClient(hc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestUnconfirmedDeliveriesCountedAndReportedOnce(t *testing.T) {
 
 func TestNewFromClient(t *testing.T) {
 	srv := newServer(t)
-	c, err := pecta.NewClient(srv.PublishableKey, pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey))
+	c, err := pecta.NewClient(srv.PublishableKey.Reveal(), pecta.WithBaseURL(srv.URL), pecta.WithSecretKey(srv.SecretKey.Reveal()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestNewFromClient(t *testing.T) {
 	}
 	checkExactlyOnce(t, srv, 2, 100)
 	for _, r := range ingestRequests(srv) {
-		if !r.Signed || !r.SignatureValid || r.Header.Get("Authorization") != "Bearer "+srv.PublishableKey {
+		if !r.Signed || !r.SignatureValid || r.Header.Get("Authorization") != "Bearer "+srv.PublishableKey.Reveal() {
 			t.Fatalf("request not signed with the client's secret key or not authorised with its key: %+v", r.Header)
 		}
 		assertNoSecret(t, r)
@@ -226,7 +226,7 @@ func TestNewFromClient(t *testing.T) {
 	}
 
 	// refused configurations
-	sc, err := pecta.NewClient(srv.SecretKey, pecta.WithBaseURL(srv.URL))
+	sc, err := pecta.NewClient(srv.SecretKey.Reveal(), pecta.WithBaseURL(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,5 +48,5 @@ func Setup(w io.Writer, opts ...pectatest.Option) *Env {
 	}
 	srv := pectatest.NewServer(opts...)
 	fmt.Fprintf(w, "No PECTA_API_KEY set: started an embedded Pecta test server at %s\n", srv.URL)
-	return &Env{BaseURL: srv.URL, PublishableKey: srv.PublishableKey, SecretKey: srv.SecretKey, Server: srv}
+	return &Env{BaseURL: srv.URL, PublishableKey: srv.PublishableKey.Reveal(), SecretKey: srv.SecretKey.Reveal(), Server: srv}
 }

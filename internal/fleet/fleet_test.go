@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 func runFleet(t *testing.T, o fleet.Options, ingestPerMin int) *fleet.Report {
 	srv := pectatest.NewServer(pectatest.WithRateLimits(ingestPerMin, pectatest.DefaultOtherPerMinute))
 	t.Cleanup(srv.Close)
-	o.BaseURL, o.PK, o.SK = srv.URL, srv.PublishableKey, srv.SecretKey
+	o.BaseURL, o.PK, o.SK = srv.URL, srv.PublishableKey.Reveal(), srv.SecretKey.Reveal()
 	ctx, cancel := context.WithTimeout(context.Background(), o.Duration+3*fleet.CloseTimeout)
 	defer cancel()
 	results, err := fleet.Run(ctx, o, func(ctx context.Context) *exec.Cmd {

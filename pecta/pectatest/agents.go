@@ -38,8 +38,8 @@ func (s *Server) observeLocked(id string, o outcome, now time.Time) *agent {
 	a := s.touchAgentLocked(id, now)
 	a.evalCount++
 	a.window = append(a.window, o)
-	if len(a.window) > ReputationWindow {
-		a.window = a.window[len(a.window)-ReputationWindow:]
+	if len(a.window) > reputationWindow {
+		a.window = a.window[len(a.window)-reputationWindow:]
 	}
 	return a
 }

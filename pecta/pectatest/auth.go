@@ -46,13 +46,16 @@ func randomAlnum(n int) string {
 	return string(b)
 }
 
-// newKey mints a key of type typ.
-func newKey(typ string) string {
+// keyPrefix is the prefix of keys of type typ.
+func keyPrefix(typ string) string {
 	if typ == keyTypeSecret {
-		return "sk_live_" + randomAlnum(32)
+		return "sk_live_"
 	}
-	return "pk_live_" + randomAlnum(32)
+	return "pk_live_"
 }
+
+// newKey mints a key of type typ.
+func newKey(typ string) string { return keyPrefix(typ) + randomAlnum(32) }
 
 // keyRecord is what the server keeps about a key: never the key itself, only its SHA-256
 // hash and a preview (prefix + "..." + last 4 characters).
@@ -113,8 +116,9 @@ type principal struct {
 
 func (p principal) hasScope(scope string) bool { return slices.Contains(p.scopes, scope) }
 
-// requestKey extracts the key: "Authorization: Bearer <key>" wins over "X-API-Key: <key>".
-func requestKey(r *http.Request) (string, bool) {
+// requestKey extracts the key from "Authorization: Bearer <key>" or, when xAPIKey is set
+// (WithXAPIKeyHeader), from "X-API-Key: <key>"; Bearer wins when both are present.
+func requestKey(r *http.Request, xAPIKey bool) (string, bool) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		scheme, key, ok := strings.Cut(strings.TrimSpace(auth), " ")
 		key = strings.TrimSpace(key)
@@ -122,7 +126,7 @@ func requestKey(r *http.Request) (string, bool) {
 			return key, true
 		}
 	}
-	if key := strings.TrimSpace(r.Header.Get("X-API-Key")); key != "" {
+	if key := strings.TrimSpace(r.Header.Get("X-API-Key")); key != "" && xAPIKey {
 		return key, true
 	}
 	return "", false
@@ -130,10 +134,14 @@ func requestKey(r *http.Request) (string, bool) {
 
 // authenticate checks the key of r and marks it used.
 func (s *Server) authenticate(r *http.Request) (principal, *apiError) {
-	key, ok := requestKey(r)
+	key, ok := requestKey(r, s.cfg.xAPIKey)
 	if !ok {
-		return principal{}, errorf(http.StatusUnauthorized, pecta.CodeAuthMissing,
-			"missing or malformed Authorization header (want: Bearer <key>)")
+		msg := "missing or malformed Authorization header (want: Bearer <key>)"
+		if r.Header.Get("X-API-Key") != "" {
+			msg += "; X-API-Key is not accepted: Pecta documents only Authorization: Bearer" +
+				" (pectatest.WithXAPIKeyHeader accepts it)"
+		}
+		return principal{}, errorf(http.StatusUnauthorized, pecta.CodeAuthMissing, msg)
 	}
 	if keyTypeOf(key) == "" {
 		return principal{}, errorf(http.StatusUnauthorized, pecta.CodeAuthFormat,

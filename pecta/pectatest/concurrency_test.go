@@ -28,7 +28,7 @@ func TestConcurrentUse(t *testing.T) {
 					{"GET", "/v1/reputation/" + agent, nil},
 					{"GET", "/v1/agents", nil},
 				} {
-					res, err := c.try(r.method, r.path, srv.PublishableKey, r.body)
+					res, err := c.try(r.method, r.path, srv.PublishableKey.Reveal(), r.body)
 					if err != nil || res.status >= 300 {
 						t.Errorf("%s %s: %v %d", r.method, r.path, err, res.status)
 						return
@@ -43,7 +43,7 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 	require.Equal(t, 80, srv.Stats().IngestBatches)
-	res := c.do("GET", "/v1/reputation/agent-0", srv.PublishableKey, nil)
+	res := c.do("GET", "/v1/reputation/agent-0", srv.PublishableKey.Reveal(), nil)
 	require.Equal(t, http.StatusOK, res.status)
 	require.Equal(t, float64(3*10*2), res.decode(t)["evaluations"])
 }

@@ -28,7 +28,7 @@
 //
 //   - A wrong method gets 405 method_not_allowed with an Allow header; an unknown /v1
 //     route gets 404 not_found after authentication, any other path 404 at once.
-//   - Bodies over MaxBodyBytes (5 MiB), and evaluate bodies over pecta.MaxEvaluateBytes
+//   - Bodies over maxBodyBytes (5 MiB), and evaluate bodies over pecta.MaxEvaluateBytes
 //     (1 MiB, the limit the client applies), get 413 with code validation_error.
 //   - The cloud gates of evaluate are the generic gates of package pecta/gate with their
 //     defaults (gate.CloudGates: filesystem, pii, content; 50 ms budget, every gate

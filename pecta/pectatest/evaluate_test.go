@@ -31,7 +31,7 @@ func TestEvaluateGates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := c.do("POST", "/v1/evaluate", srv.PublishableKey,
+			res := c.do("POST", "/v1/evaluate", srv.PublishableKey.Reveal(),
 				map[string]any{"agent_id": "eval-agent", "output": tt.output, "tool": "search", "latency_ms": 12})
 			require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 			m := res.decode(t)
@@ -53,14 +53,14 @@ func TestEvaluateGates(t *testing.T) {
 		})
 	}
 	// Every call entered the window and registered the agent.
-	res := c.do("GET", "/v1/reputation/eval-agent", srv.PublishableKey, nil)
+	res := c.do("GET", "/v1/reputation/eval-agent", srv.PublishableKey.Reveal(), nil)
 	m := res.decode(t)
 	require.Equal(t, float64(len(tests)), m["evaluations"])
 	require.Equal(t, float64(3), m["passed"])
 	require.Equal(t, float64(12), m["avg_latency_ms"])
 	require.Equal(t, srv.Stats().Evaluations, len(tests))
 
-	res = c.do("GET", "/v1/events?agent_id=eval-agent&limit=100", srv.PublishableKey, nil)
+	res = c.do("GET", "/v1/events?agent_id=eval-agent&limit=100", srv.PublishableKey.Reveal(), nil)
 	require.Equal(t, float64(len(tests)), res.decode(t)["count"])
 }
 
@@ -89,7 +89,7 @@ func TestEvaluateValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := c.do("POST", "/v1/evaluate", srv.PublishableKey, tt.body)
+			res := c.do("POST", "/v1/evaluate", srv.PublishableKey.Reveal(), tt.body)
 			require.Equal(t, http.StatusBadRequest, res.status, "body: %s", res.body)
 			require.Equal(t, tt.code, res.errorCode(t))
 			if tt.field != "" {
@@ -98,7 +98,7 @@ func TestEvaluateValidation(t *testing.T) {
 		})
 	}
 	// Multi-byte characters count as one each: 200 of them are allowed.
-	res := c.do("POST", "/v1/evaluate", srv.PublishableKey,
+	res := c.do("POST", "/v1/evaluate", srv.PublishableKey.Reveal(),
 		map[string]any{"agent_id": strings.Repeat("é", 200), "output": "x"})
 	require.Equal(t, http.StatusOK, res.status)
 	require.Equal(t, 0, srv.Stats().Evaluations-1)

@@ -25,12 +25,12 @@ func TestEventsFilteringAndPaging(t *testing.T) {
 		events = append(events, map[string]any{"agent_id": agent, "passed": i%3 != 0, "tool": fmt.Sprint(i),
 			"total_latency_ms": i, "timestamp": ts.Format(time.RFC3339)})
 	}
-	res := c.do("POST", "/v1/ingest", srv.PublishableKey, ingestBody(events...))
+	res := c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), ingestBody(events...))
 	require.Equal(t, http.StatusAccepted, res.status)
 
 	list := func(t *testing.T, q string) (tools []string, m map[string]any) {
 		t.Helper()
-		res := c.do("GET", "/v1/events?"+q, srv.PublishableKey, nil)
+		res := c.do("GET", "/v1/events?"+q, srv.PublishableKey.Reveal(), nil)
 		require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 		m = res.decode(t)
 		for _, e := range m["events"].([]any) {
@@ -80,7 +80,7 @@ func TestEventsFilteringAndPaging(t *testing.T) {
 		require.Len(t, tools, 0)
 	})
 	t.Run("evaluate events appear with server time", func(t *testing.T) {
-		res := c.do("POST", "/v1/evaluate", srv.PublishableKey, map[string]any{"agent_id": "ev", "output": "x", "tool": "t"})
+		res := c.do("POST", "/v1/evaluate", srv.PublishableKey.Reveal(), map[string]any{"agent_id": "ev", "output": "x", "tool": "t"})
 		require.Equal(t, http.StatusOK, res.status)
 		tools, _ := list(t, "agent_id=ev")
 		require.Equal(t, []string{"t"}, tools)
@@ -93,7 +93,7 @@ func TestEventsFilteringAndPaging(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run("invalid "+tt.query, func(t *testing.T) {
-			res := c.do("GET", "/v1/events?"+tt.query, srv.PublishableKey, nil)
+			res := c.do("GET", "/v1/events?"+tt.query, srv.PublishableKey.Reveal(), nil)
 			require.Equal(t, http.StatusBadRequest, res.status)
 			require.Equal(t, pecta.CodeValidation, res.errorCode(t))
 			require.Contains(t, string(res.body), tt.param+":")
@@ -108,7 +108,7 @@ func TestAgents(t *testing.T) {
 	srv, c := newTestServer(t, WithClock(clock.Now))
 	for _, id := range []string{"first", "second"} {
 		for range 2 { // idempotent
-			res := c.do("POST", "/v1/agents", srv.PublishableKey, map[string]any{"agent_id": id})
+			res := c.do("POST", "/v1/agents", srv.PublishableKey.Reveal(), map[string]any{"agent_id": id})
 			require.Equal(t, http.StatusCreated, res.status)
 			m := res.decode(t)
 			require.Equal(t, id, m["agent_id"])
@@ -116,10 +116,10 @@ func TestAgents(t *testing.T) {
 		}
 		clock.Add(time.Second)
 	}
-	res := c.do("POST", "/v1/evaluate", srv.PublishableKey, map[string]any{"agent_id": "first", "output": "ok"})
+	res := c.do("POST", "/v1/evaluate", srv.PublishableKey.Reveal(), map[string]any{"agent_id": "first", "output": "ok"})
 	require.Equal(t, http.StatusOK, res.status)
 
-	res = c.do("GET", "/v1/agents", srv.PublishableKey, nil)
+	res = c.do("GET", "/v1/agents", srv.PublishableKey.Reveal(), nil)
 	agents := res.decode(t)["agents"].([]any)
 	require.Len(t, agents, 2)
 	a0 := agents[0].(map[string]any)
@@ -130,7 +130,7 @@ func TestAgents(t *testing.T) {
 	require.Equal(t, float64(0), agents[1].(map[string]any)["eval_count"])
 
 	for _, body := range []any{map[string]any{}, map[string]any{"agent_id": ""}, `{"agent_id": 3}`} {
-		res := c.do("POST", "/v1/agents", srv.PublishableKey, body)
+		res := c.do("POST", "/v1/agents", srv.PublishableKey.Reveal(), body)
 		require.Equal(t, http.StatusBadRequest, res.status)
 		require.Equal(t, pecta.CodeValidation, res.errorCode(t))
 		require.Contains(t, string(res.body), "agent_id:")

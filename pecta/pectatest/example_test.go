@@ -25,7 +25,7 @@ func ExampleNewServer() {
 	body := `{"events":[{"agent_id":"bidder-1","passed":true,"total_latency_ms":4}]}`
 	for attempt := 1; attempt <= 2; attempt++ {
 		req, _ := http.NewRequest("POST", srv.URL+"/v1/ingest", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+srv.PublishableKey)
+		req.Header.Set("Authorization", "Bearer "+srv.PublishableKey.Reveal())
 		req.Header.Set("Content-Type", "application/json")
 		res, err := client.Do(req)
 		if err != nil {

@@ -178,7 +178,7 @@ func (s *Server) applyFault(w http.ResponseWriter, sw *statusWriter, f fault) {
 	case faultReset:
 		hj, ok := w.(http.Hijacker)
 		if !ok {
-			writeError(sw, errorf(http.StatusInternalServerError, CodeInternal, "pectatest: cannot hijack connection"))
+			writeError(sw, errorf(http.StatusInternalServerError, codeInternal, "pectatest: cannot hijack connection"))
 			return
 		}
 		conn, _, err := hj.Hijack()

@@ -21,10 +21,10 @@ func TestFailNext(t *testing.T) {
 		header     string
 	}{
 		{429, 1500 * time.Millisecond, pecta.CodeRateLimited, "2"},
-		{500, 0, CodeInternal, ""},
-		{502, 0, CodeBadGateway, ""},
-		{503, time.Second, CodeUnavailable, "1"},
-		{504, 0, CodeGatewayTimeout, ""},
+		{500, 0, codeInternal, ""},
+		{502, 0, codeBadGateway, ""},
+		{503, time.Second, codeUnavailable, "1"},
+		{504, 0, codeGatewayTimeout, ""},
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
@@ -35,7 +35,7 @@ func TestFailNext(t *testing.T) {
 				require.Equal(t, tt.code, res.errorCode(t))
 				require.Equal(t, tt.header, res.header.Get("Retry-After"))
 			}
-			require.Equal(t, 200, c.do("GET", "/v1/agents", srv.PublishableKey, nil).status)
+			require.Equal(t, 200, c.do("GET", "/v1/agents", srv.PublishableKey.Reveal(), nil).status)
 		})
 	}
 }
@@ -46,24 +46,24 @@ func TestFailNextRawAndOrder(t *testing.T) {
 	srv.FailNextRaw(1, http.StatusOK, `{"events": [`, nil)
 	srv.FailNext(1, http.StatusServiceUnavailable, 0)
 
-	res := c.do("GET", "/v1/events", srv.PublishableKey, nil)
+	res := c.do("GET", "/v1/events", srv.PublishableKey.Reveal(), nil)
 	require.Equal(t, 502, res.status)
 	require.Equal(t, "text/html", res.header.Get("Content-Type"))
 	require.Equal(t, "<html>bad gateway</html>", string(res.body))
 
-	res = c.do("GET", "/v1/events", srv.PublishableKey, nil)
+	res = c.do("GET", "/v1/events", srv.PublishableKey.Reveal(), nil)
 	require.Equal(t, 200, res.status)
 	require.Equal(t, `{"events": [`, string(res.body))
 
-	require.Equal(t, 503, c.do("GET", "/v1/events", srv.PublishableKey, nil).status)
-	require.Equal(t, 200, c.do("GET", "/v1/events", srv.PublishableKey, nil).status)
+	require.Equal(t, 503, c.do("GET", "/v1/events", srv.PublishableKey.Reveal(), nil).status)
+	require.Equal(t, 200, c.do("GET", "/v1/events", srv.PublishableKey.Reveal(), nil).status)
 
 	reqs := srv.Requests()
 	require.Len(t, reqs, 4)
 	statuses := []int{reqs[0].Status, reqs[1].Status, reqs[2].Status, reqs[3].Status}
 	require.Equal(t, []int{502, 200, 503, 200}, statuses)
 	require.Equal(t, "/v1/events", reqs[0].Path)
-	require.Equal(t, "Bearer "+srv.PublishableKey, reqs[0].Header.Get("Authorization"))
+	require.Equal(t, "Bearer "+srv.PublishableKey.Reveal(), reqs[0].Header.Get("Authorization"))
 	require.Equal(t, 3, srv.Stats().Faulted)
 
 	srv.ResetRecord()
@@ -74,10 +74,10 @@ func TestResetNext(t *testing.T) {
 	srv, c := newTestServer(t)
 	c.hc.Transport.(*http.Transport).DisableKeepAlives = true
 	srv.ResetNext(1)
-	_, err := c.try("POST", "/v1/ingest", srv.PublishableKey, ingestBody(map[string]any{"agent_id": "a"}))
+	_, err := c.try("POST", "/v1/ingest", srv.PublishableKey.Reveal(), ingestBody(map[string]any{"agent_id": "a"}))
 	require.Error(t, err)
 	require.Len(t, srv.Ingested(), 0)
-	res := c.do("POST", "/v1/ingest", srv.PublishableKey, ingestBody(map[string]any{"agent_id": "a"}))
+	res := c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), ingestBody(map[string]any{"agent_id": "a"}))
 	require.Equal(t, 202, res.status)
 	reqs := srv.Requests()
 	require.Len(t, reqs, 2)
@@ -118,7 +118,7 @@ func TestCloseReleasesLatencyWaits(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		res, err := c.try("GET", "/v1/agents", srv.PublishableKey, nil)
+		res, err := c.try("GET", "/v1/agents", srv.PublishableKey.Reveal(), nil)
 		done <- result{res, err}
 	}()
 	<-waiting
@@ -151,7 +151,7 @@ func TestDownUp(t *testing.T) {
 	require.NoError(t, srv.Up())
 	require.NoError(t, srv.Up()) // already up
 	require.Equal(t, url, srv.URL)
-	require.Equal(t, 200, c.do("GET", "/v1/agents", srv.PublishableKey, nil).status)
+	require.Equal(t, 200, c.do("GET", "/v1/agents", srv.PublishableKey.Reveal(), nil).status)
 
 	srv.Close()
 	require.True(t, errors.Is(srv.Up(), ErrClosed))

@@ -38,7 +38,7 @@ func TestEvaluateAgreesWithInProcess(t *testing.T) {
 
 		var got evalAnswer
 		for try := 0; try < 3; try++ { // a stall past the server's 50 ms budget: ask again
-			res := c.do("POST", "/v1/evaluate", srv.PublishableKey, map[string]any{"agent_id": "agree", "output": json.RawMessage(raw)})
+			res := c.do("POST", "/v1/evaluate", srv.PublishableKey.Reveal(), map[string]any{"agent_id": "agree", "output": json.RawMessage(raw)})
 			require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 			got = evalAnswer{}
 			require.NoError(t, json.Unmarshal(res.body, &got))

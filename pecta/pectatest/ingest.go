@@ -21,12 +21,12 @@ const (
 func (s *Server) handleIngest(w http.ResponseWriter, c *call) {
 	signed := false
 	if sig, ok := signatureHeader(c.r); ok {
-		if s.SecretKey == "" {
+		if s.signingKey.IsZero() {
 			writeError(w, errorf(http.StatusUnauthorized, pecta.CodeHMACNoSecret,
 				"X-Pecta-Signature sent but the organisation has no secret key on file"))
 			return
 		}
-		if verifySignature(sig, c.body, s.SecretKey) != nil {
+		if verifySignature(sig, c.body, s.signingKey) != nil {
 			writeError(w, errorf(http.StatusUnauthorized, pecta.CodeHMACInvalid,
 				"X-Pecta-Signature does not match the request body"))
 			return

@@ -21,7 +21,7 @@ func TestIngestHappyPath(t *testing.T) {
 		map[string]any{"agent_id": "b", "gates": []any{map[string]any{"name": "g", "passed": false, "reason": "no"}}},
 		map[string]any{"agent_id": "a", "passed": false, "timestamp": "2026-05-07T14:22:45Z", "extra": "ignored"},
 	)
-	res := c.do("POST", "/v1/ingest", srv.PublishableKey, body)
+	res := c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), body)
 	require.Equal(t, http.StatusAccepted, res.status, "body: %s", res.body)
 	m := res.decode(t)
 	require.Equal(t, float64(3), m["accepted"])
@@ -81,7 +81,7 @@ func TestIngestValidationIsAtomic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := c.do("POST", "/v1/ingest", srv.PublishableKey, tt.body)
+			res := c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), tt.body)
 			require.Equal(t, http.StatusBadRequest, res.status, "body: %s", res.body)
 			require.Equal(t, tt.code, res.errorCode(t))
 			if tt.field != "" {
@@ -91,16 +91,16 @@ func TestIngestValidationIsAtomic(t *testing.T) {
 		})
 	}
 	require.Len(t, srv.Ingested(), 0, "no event of a rejected batch is stored")
-	res := c.do("GET", "/v1/events", srv.PublishableKey, nil)
+	res := c.do("GET", "/v1/events", srv.PublishableKey.Reveal(), nil)
 	require.Equal(t, float64(0), res.decode(t)["count"])
-	res = c.do("GET", "/v1/agents", srv.PublishableKey, nil)
+	res = c.do("GET", "/v1/agents", srv.PublishableKey.Reveal(), nil)
 	require.Len(t, res.decode(t)["agents"], 0)
 }
 
 func TestIngestHMAC(t *testing.T) {
 	srv, c := newTestServer(t)
 	body, _ := json.Marshal(ingestBody(map[string]any{"agent_id": "signed"}))
-	good := sign(body, srv.SecretKey)
+	good := sign(body, srv.SecretKey.Reveal())
 	tests := []struct {
 		name      string
 		signature string // "-" for no header
@@ -112,7 +112,7 @@ func TestIngestHMAC(t *testing.T) {
 		{"lower hex", good, 202, "", true},
 		{"upper hex", "sha256=" + strings.ToUpper(strings.TrimPrefix(good, "sha256=")), 202, "", true},
 		{"wrong secret", sign(body, "sk_live_other"), 401, pecta.CodeHMACInvalid, false},
-		{"other body", sign([]byte(string(body)+" "), srv.SecretKey), 401, pecta.CodeHMACInvalid, false},
+		{"other body", sign([]byte(string(body)+" "), srv.SecretKey.Reveal()), 401, pecta.CodeHMACInvalid, false},
 		{"no prefix", strings.TrimPrefix(good, "sha256="), 401, pecta.CodeHMACInvalid, false},
 		{"short", good[:20], 401, pecta.CodeHMACInvalid, false},
 		{"not hex", "sha256=" + strings.Repeat("z", 64), 401, pecta.CodeHMACInvalid, false},
@@ -125,7 +125,7 @@ func TestIngestHMAC(t *testing.T) {
 			if tt.signature != "-" {
 				hdr = []string{"X-Pecta-Signature", tt.signature}
 			}
-			res := c.do("POST", "/v1/ingest", srv.PublishableKey, body, hdr...)
+			res := c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), body, hdr...)
 			require.Equal(t, tt.status, res.status, "body: %s", res.body)
 			if tt.code != "" {
 				require.Equal(t, tt.code, res.errorCode(t))
@@ -142,17 +142,17 @@ func TestIngestHMAC(t *testing.T) {
 
 	t.Run("no secret on file", func(t *testing.T) {
 		srv2, c2 := newTestServer(t, WithoutSecretKey())
-		res := c2.do("POST", "/v1/ingest", srv2.PublishableKey, body, "X-Pecta-Signature", good)
+		res := c2.do("POST", "/v1/ingest", srv2.PublishableKey.Reveal(), body, "X-Pecta-Signature", good)
 		require.Equal(t, http.StatusUnauthorized, res.status)
 		require.Equal(t, pecta.CodeHMACNoSecret, res.errorCode(t))
-		require.Equal(t, http.StatusAccepted, c2.do("POST", "/v1/ingest", srv2.PublishableKey, body).status)
+		require.Equal(t, http.StatusAccepted, c2.do("POST", "/v1/ingest", srv2.PublishableKey.Reveal(), body).status)
 	})
 }
 
 func TestIngestBodyLimit(t *testing.T) {
 	srv, c := newTestServer(t)
-	big := fmt.Sprintf(`{"events":[{"agent_id":"a","tool":%q}]}`, strings.Repeat("x", MaxBodyBytes))
-	res := c.do("POST", "/v1/ingest", srv.PublishableKey, big)
+	big := fmt.Sprintf(`{"events":[{"agent_id":"a","tool":%q}]}`, strings.Repeat("x", maxBodyBytes))
+	res := c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), big)
 	require.Equal(t, http.StatusRequestEntityTooLarge, res.status)
 	require.Equal(t, pecta.CodeValidation, res.errorCode(t))
 }

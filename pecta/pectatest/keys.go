@@ -27,11 +27,11 @@ func (k *keyRecord) toJSON() keyJSON {
 }
 
 // CreateKey provisions another key directly, without a request, and returns its id and the
-// full key (the only time it is available: the server keeps its SHA-256 hash). typ is
+// key (the only time it is available: the server keeps its SHA-256 hash). typ is
 // "publishable" or "secret"; scopes are "read" and/or "write", both when none are given.
 // CreateKey panics on another type or scope. Keys created this way never become the HMAC
 // signing secret, which is always SecretKey.
-func (s *Server) CreateKey(name, typ string, scopes ...string) (id, key string) {
+func (s *Server) CreateKey(name, typ string, scopes ...string) (id string, key pecta.APIKey) {
 	if typ != keyTypePublishable && typ != keyTypeSecret {
 		panic("pectatest: CreateKey: type must be publishable or secret")
 	}
@@ -43,11 +43,17 @@ func (s *Server) CreateKey(name, typ string, scopes ...string) (id, key string) 
 			panic("pectatest: CreateKey: scopes must be read or write")
 		}
 	}
-	key = newKey(typ)
+	text := newKey(typ)
+	return s.addKey(name, typ, normalizeScopes(scopes), text).id, pecta.NewAPIKey(text)
+}
+
+// addKey stores the hash of key, a well-formed key of type typ, and returns its record,
+// whose fields other than lastUsedAt and revokedAt never change.
+func (s *Server) addKey(name, typ string, scopes []string, key string) *keyRecord {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.keys.add(name, typ, normalizeScopes(scopes), key, now).id, key
+	return s.keys.add(name, typ, scopes, key, now)
 }
 
 // normalizeScopes dedupes and orders scopes (read before write).
@@ -113,9 +119,7 @@ func (s *Server) createKey(w http.ResponseWriter, c *call) {
 	}
 
 	key := newKey(typ)
-	now := s.now()
-	s.mu.Lock()
-	rec := s.keys.add(name, typ, scopes, key, now)
+	rec := s.addKey(name, typ, scopes, key)
 	body := struct {
 		ID         string   `json:"id"`
 		Name       string   `json:"name"`
@@ -125,7 +129,6 @@ func (s *Server) createKey(w http.ResponseWriter, c *call) {
 		Scopes     []string `json:"scopes"`
 		CreatedAt  string   `json:"created_at"`
 	}{rec.id, rec.name, rec.typ, key, rec.preview, slices.Clone(rec.scopes), fmtTime(rec.createdAt)}
-	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, body)
 }
 

@@ -13,7 +13,7 @@ import (
 func TestKeyLifecycle(t *testing.T) {
 	srv, c := newTestServer(t)
 
-	res := c.do("POST", "/v1/keys", srv.SecretKey, map[string]any{"name": "ci", "scopes": []string{"read"}})
+	res := c.do("POST", "/v1/keys", srv.SecretKey.Reveal(), map[string]any{"name": "ci", "scopes": []string{"read"}})
 	require.Equal(t, http.StatusCreated, res.status, "body: %s", res.body)
 	created := res.decode(t)
 	id, key := created["id"].(string), created["key"].(string)
@@ -25,7 +25,7 @@ func TestKeyLifecycle(t *testing.T) {
 	require.Equal(t, "publishable", created["type"])
 	require.NotEmpty(t, created["created_at"])
 
-	res = c.do("POST", "/v1/keys", srv.SecretKey, map[string]any{"name": "admin", "type": "secret"})
+	res = c.do("POST", "/v1/keys", srv.SecretKey.Reveal(), map[string]any{"name": "admin", "type": "secret"})
 	require.Equal(t, http.StatusCreated, res.status)
 	sk := res.decode(t)
 	require.True(t, strings.HasPrefix(sk["key"].(string), "sk_live_"))
@@ -33,12 +33,12 @@ func TestKeyLifecycle(t *testing.T) {
 
 	require.Equal(t, http.StatusOK, c.do("GET", "/v1/agents", key, nil).status) // marks last_used_at
 
-	res = c.do("GET", "/v1/keys", srv.SecretKey, nil)
+	res = c.do("GET", "/v1/keys", srv.SecretKey.Reveal(), nil)
 	require.Equal(t, http.StatusOK, res.status)
 	keys := res.decode(t)["keys"].([]any)
 	require.Len(t, keys, 4, "two provisioned + two created")
 	require.NotContains(t, string(res.body), key, "list never shows full keys")
-	require.NotContains(t, string(res.body), srv.SecretKey)
+	require.NotContains(t, string(res.body), srv.SecretKey.Reveal())
 	var listed map[string]any
 	for _, k := range keys {
 		if k.(map[string]any)["id"] == id {
@@ -52,15 +52,15 @@ func TestKeyLifecycle(t *testing.T) {
 	require.False(t, hasKey)
 
 	// Revoke: 204, immediately effective, idempotent.
-	require.Equal(t, http.StatusNoContent, c.do("DELETE", "/v1/keys/"+id, srv.SecretKey, nil).status)
+	require.Equal(t, http.StatusNoContent, c.do("DELETE", "/v1/keys/"+id, srv.SecretKey.Reveal(), nil).status)
 	res = c.do("GET", "/v1/agents", key, nil)
 	require.Equal(t, pecta.CodeAuthRevoked, res.errorCode(t))
-	require.Equal(t, http.StatusNoContent, c.do("DELETE", "/v1/keys/"+id, srv.SecretKey, nil).status)
-	res = c.do("DELETE", "/v1/keys/key_nope", srv.SecretKey, nil)
+	require.Equal(t, http.StatusNoContent, c.do("DELETE", "/v1/keys/"+id, srv.SecretKey.Reveal(), nil).status)
+	res = c.do("DELETE", "/v1/keys/key_nope", srv.SecretKey.Reveal(), nil)
 	require.Equal(t, http.StatusNotFound, res.status)
 	require.Equal(t, pecta.CodeNotFound, res.errorCode(t))
 
-	res = c.do("GET", "/v1/keys", srv.SecretKey, nil)
+	res = c.do("GET", "/v1/keys", srv.SecretKey.Reveal(), nil)
 	for _, k := range res.decode(t)["keys"].([]any) {
 		if k.(map[string]any)["id"] == id {
 			require.NotEqual(t, nil, k.(map[string]any)["revoked_at"])
@@ -84,7 +84,7 @@ func TestKeyCreateValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := c.do("POST", "/v1/keys", srv.SecretKey, tt.body)
+			res := c.do("POST", "/v1/keys", srv.SecretKey.Reveal(), tt.body)
 			require.Equal(t, http.StatusBadRequest, res.status)
 			require.Equal(t, tt.code, res.errorCode(t))
 			if tt.field != "" {
@@ -98,14 +98,15 @@ func TestKeyCreateValidation(t *testing.T) {
 
 func TestUsageLogs(t *testing.T) {
 	srv, c := newTestServer(t)
-	pubID, pub := srv.CreateKey("pub", "publishable")
+	pubID, pubKey := srv.CreateKey("pub", "publishable")
+	pub := pubKey.Reveal()
 	for range 3 {
 		c.do("GET", "/v1/agents", pub, nil)
 	}
 	c.do("GET", "/v1/nowhere", pub, nil)
 	c.do("GET", "/v1/agents", "", nil) // unauthenticated: not logged
 
-	res := c.do("GET", "/v1/usage/logs?api_key_id="+pubID, srv.SecretKey, nil)
+	res := c.do("GET", "/v1/usage/logs?api_key_id="+pubID, srv.SecretKey.Reveal(), nil)
 	require.Equal(t, http.StatusOK, res.status)
 	logs := res.decode(t)["logs"].([]any)
 	require.Len(t, logs, 4)
@@ -119,12 +120,12 @@ func TestUsageLogs(t *testing.T) {
 	_, hasRT := newest["response_time_ms"]
 	require.True(t, hasRT)
 
-	res = c.do("GET", "/v1/usage/logs?limit=2", srv.SecretKey, nil)
+	res = c.do("GET", "/v1/usage/logs?limit=2", srv.SecretKey.Reveal(), nil)
 	require.Len(t, res.decode(t)["logs"], 2)
-	res = c.do("GET", "/v1/usage/logs", srv.SecretKey, nil)
+	res = c.do("GET", "/v1/usage/logs", srv.SecretKey.Reveal(), nil)
 	require.Len(t, res.decode(t)["logs"], 6, "4 + the previous usage call (this one is logged after)")
 	for _, q := range []string{"limit=0", "limit=101", "limit=a"} {
-		res = c.do("GET", "/v1/usage/logs?"+q, srv.SecretKey, nil)
+		res = c.do("GET", "/v1/usage/logs?"+q, srv.SecretKey.Reveal(), nil)
 		require.Equal(t, http.StatusBadRequest, res.status)
 		require.Contains(t, string(res.body), "limit:")
 	}

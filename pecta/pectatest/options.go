@@ -8,9 +8,9 @@ const (
 	DefaultOtherPerMinute  = 200 // every other /v1/* route
 )
 
-// MaxBodyBytes is the largest request body the server reads. Larger bodies are answered
+// maxBodyBytes is the largest request body the server reads. Larger bodies are answered
 // with 413 and code validation_error.
-const MaxBodyBytes = 5 << 20
+const maxBodyBytes = 5 << 20
 
 // config holds what the options set. The zero value is never used: NewServer starts from
 // defaultConfig.
@@ -18,6 +18,7 @@ type config struct {
 	publishable   string
 	secret        string
 	withoutSecret bool
+	xAPIKey       bool
 	ingestPerMin  int
 	otherPerMin   int
 	now           func() time.Time
@@ -46,13 +47,24 @@ func WithKeys(publishable, secret string) Option {
 	}
 }
 
-// WithoutSecretKey provisions no secret key: Server.SecretKey is empty, key management is
-// only reachable through Server.CreateKey, and a signed ingest gets 401 hmac_no_secret.
+// WithoutSecretKey provisions no secret key: Server.SecretKey is the zero key, key
+// management is only reachable with a key from Server.CreateKey, and a signed ingest gets
+// 401 hmac_no_secret.
 func WithoutSecretKey() Option {
 	return func(c *config) {
 		c.secret = ""
 		c.withoutSecret = true
 	}
+}
+
+// WithXAPIKeyHeader makes the server also accept a key sent as "X-API-Key: <key>"
+// (Authorization: Bearer wins when both are present), as some gateways in front of an API
+// do. By default the server accepts only "Authorization: Bearer <key>", the one header
+// the Pecta authentication reference documents, so that code sending X-API-Key fails its
+// tests as it would fail in production (401 auth_missing, with a message naming this
+// option).
+func WithXAPIKeyHeader() Option {
+	return func(c *config) { c.xAPIKey = true }
 }
 
 // WithRateLimits sets the per-organisation limits of the rolling 60 s windows: ingestPerMin

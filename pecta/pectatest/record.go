@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // Request is one request as the server received it.
@@ -16,7 +18,7 @@ type Request struct {
 	Path     string // unescaped URL path
 	RawQuery string
 	Header   http.Header
-	Body     []byte // at most MaxBodyBytes
+	Body     []byte // at most maxBodyBytes
 	// Status is the status answered; 0 while the request is in flight or when it ended
 	// without a response (ResetNext, client gone during SetLatency).
 	Status int
@@ -33,21 +35,16 @@ type Request struct {
 type IngestedEvent struct {
 	AgentID        string
 	Tool           string
-	Gates          []Gate
+	Gates          []pecta.GateResult
 	Passed         bool // as sent; when absent, true if every gate passed or was skipped
 	TotalLatencyMS float64
 	Timestamp      time.Time       // as sent; zero when absent
 	Raw            json.RawMessage // the event's JSON exactly as received
 }
 
-// Gate is one gate result of an ingested event.
-type Gate struct {
-	Name      string
-	Passed    bool
-	LatencyMS float64
-	Reason    string
-	Skipped   bool
-}
+// Gate is one gate result of an ingested event: pecta.GateResult, under the name this
+// package gave it before it used the SDK's type.
+type Gate = pecta.GateResult
 
 // Stats counts what the server has done since NewServer (ResetRecord does not clear it).
 type Stats struct {
@@ -88,7 +85,7 @@ func (s *Server) Ingested() []IngestedEvent {
 	defer s.mu.Unlock()
 	out := make([]IngestedEvent, len(s.ingested))
 	for i, e := range s.ingested {
-		e.Gates = append([]Gate(nil), e.Gates...)
+		e.Gates = append([]pecta.GateResult(nil), e.Gates...)
 		e.Raw = append(json.RawMessage(nil), e.Raw...)
 		out[i] = e
 	}
@@ -123,8 +120,8 @@ func (s *Server) record(r *http.Request, body []byte) recordRef {
 		Signed:   signed,
 		Received: s.now(),
 	}
-	if signed && s.SecretKey != "" {
-		req.SignatureValid = verifySignature(sig, body, s.SecretKey) == nil
+	if signed && !s.signingKey.IsZero() {
+		req.SignatureValid = verifySignature(sig, body, s.signingKey) == nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -157,7 +154,7 @@ func (errBadSignature) Error() string { return "signature does not match" }
 
 // verifySignature checks "sha256=<64 hex>" against HMAC-SHA256(secret, body) in constant
 // time. Upper- and lower-case hex are both accepted.
-func verifySignature(header string, body []byte, secret string) error {
+func verifySignature(header string, body []byte, secret pecta.APIKey) error {
 	hexDigest, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
 	if !ok || len(hexDigest) != 2*sha256.Size {
 		return errBadSignature{}
@@ -166,7 +163,7 @@ func verifySignature(header string, body []byte, secret string) error {
 	if err != nil {
 		return errBadSignature{}
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
+	mac := hmac.New(sha256.New, []byte(secret.Reveal()))
 	mac.Write(body)
 	if !hmac.Equal(mac.Sum(nil), got) {
 		return errBadSignature{}

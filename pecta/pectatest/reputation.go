@@ -5,8 +5,8 @@ import (
 	"net/http"
 )
 
-// ReputationWindow is how many of an agent's most recent evaluations the score covers.
-const ReputationWindow = 500
+// reputationWindow is how many of an agent's most recent evaluations the score covers.
+const reputationWindow = 500
 
 // outcome is one evaluation in an agent's reputation window.
 type outcome struct {
@@ -51,8 +51,8 @@ func lifecycle(evaluations int) string {
 // (0.29*400 = 115.99999...) from losing a point.
 func computeReputation(agentID string, window []outcome) reputation {
 	rep := reputation{AgentID: agentID, Status: "new"}
-	if len(window) > ReputationWindow {
-		window = window[len(window)-ReputationWindow:]
+	if len(window) > reputationWindow {
+		window = window[len(window)-reputationWindow:]
 	}
 	n := len(window)
 	if n == 0 {
@@ -75,7 +75,7 @@ func computeReputation(agentID string, window []outcome) reputation {
 
 	latencyScore := math.Max(0, 1-rep.AvgLatencyMS/100)
 	streakScore := float64(min(rep.Streak, 50)) / 50
-	volumeScore := float64(min(n, ReputationWindow)) / ReputationWindow
+	volumeScore := float64(min(n, reputationWindow)) / reputationWindow
 	raw := rep.PassRate*400 + latencyScore*250 + streakScore*200 + volumeScore*150
 	rep.Score = min(1000, max(0, int(math.Floor(raw+1e-9))))
 	return rep

@@ -56,14 +56,14 @@ func TestReputationEndpoint(t *testing.T) {
 		for _, p := range "PPPFPPFPPP" {
 			events = append(events, map[string]any{"agent_id": id, "passed": p == 'P', "total_latency_ms": 20})
 		}
-		res := c.do("POST", "/v1/ingest", srv.PublishableKey, ingestBody(events...))
+		res := c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), ingestBody(events...))
 		require.Equal(t, http.StatusAccepted, res.status, "body: %s", res.body)
 		upd := res.decode(t)["reputation_updates"].([]any)[0].(map[string]any)
 		require.Equal(t, float64(535), upd["score"])
 	}
 	for _, id := range ids {
 		t.Run(id, func(t *testing.T) {
-			res := c.do("GET", "/v1/reputation/"+url.PathEscape(id), srv.PublishableKey, nil)
+			res := c.do("GET", "/v1/reputation/"+url.PathEscape(id), srv.PublishableKey.Reveal(), nil)
 			require.Equal(t, http.StatusOK, res.status)
 			m := res.decode(t)
 			require.Equal(t, id, m["agent_id"])
@@ -77,7 +77,7 @@ func TestReputationEndpoint(t *testing.T) {
 		})
 	}
 	t.Run("unknown agent is zeroed, not 404", func(t *testing.T) {
-		res := c.do("GET", "/v1/reputation/nobody", srv.PublishableKey, nil)
+		res := c.do("GET", "/v1/reputation/nobody", srv.PublishableKey.Reveal(), nil)
 		require.Equal(t, http.StatusOK, res.status)
 		m := res.decode(t)
 		require.Equal(t, map[string]any{"agent_id": "nobody", "score": float64(0), "evaluations": float64(0),

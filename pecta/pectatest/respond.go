@@ -8,15 +8,15 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
-// Error codes the server answers with beyond those Pecta documents. The documented codes
-// (validation_error, auth_invalid, rate_limited ...) are the pecta.Code constants, which the
-// server uses too; these are this package's choices where the reference is silent.
+// Error codes the server answers with beyond those Pecta documents (the pecta.Code
+// constants, which the server uses too): this package's choices where the reference is
+// silent. Clients match them with pecta.ErrServer or the status.
 const (
-	CodeMethodNotAllowed = "method_not_allowed" // 405, with an Allow header
-	CodeInternal         = "internal"           // 500 (FailNext)
-	CodeBadGateway       = "bad_gateway"        // 502 (FailNext)
-	CodeUnavailable      = "unavailable"        // 503 (FailNext, or a request cut short by Close)
-	CodeGatewayTimeout   = "gateway_timeout"    // 504 (FailNext)
+	codeMethodNotAllowed = "method_not_allowed" // 405, with an Allow header
+	codeInternal         = "internal"           // 500 (FailNext)
+	codeBadGateway       = "bad_gateway"        // 502 (FailNext)
+	codeUnavailable      = "unavailable"        // 503 (FailNext, or a request cut short by Close)
+	codeGatewayTimeout   = "gateway_timeout"    // 504 (FailNext)
 )
 
 // apiError is an error answer: {"error": msg, "code": code, "status": status}.
@@ -44,7 +44,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(errorBody{Error: "encode response", Code: CodeInternal, Status: status})
+		b, _ = json.Marshal(errorBody{Error: "encode response", Code: codeInternal, Status: status})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -67,17 +67,17 @@ func codeForStatus(status int) string {
 	case http.StatusNotFound:
 		return pecta.CodeNotFound
 	case http.StatusMethodNotAllowed:
-		return CodeMethodNotAllowed
+		return codeMethodNotAllowed
 	case http.StatusTooManyRequests:
 		return pecta.CodeRateLimited
 	case http.StatusInternalServerError:
-		return CodeInternal
+		return codeInternal
 	case http.StatusBadGateway:
-		return CodeBadGateway
+		return codeBadGateway
 	case http.StatusServiceUnavailable:
-		return CodeUnavailable
+		return codeUnavailable
 	case http.StatusGatewayTimeout:
-		return CodeGatewayTimeout
+		return codeGatewayTimeout
 	default:
 		return "error"
 	}

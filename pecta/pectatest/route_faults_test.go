@@ -18,12 +18,12 @@ func TestOnTargetsOneRoute(t *testing.T) {
 	srv, c := newTestServer(t)
 	srv.On("POST /v1/ingest").FailNext(1, http.StatusServiceUnavailable, 0)
 
-	require.Equal(t, 200, c.do("GET", "/v1/reputation/a", srv.PublishableKey, nil).status)
+	require.Equal(t, 200, c.do("GET", "/v1/reputation/a", srv.PublishableKey.Reveal(), nil).status)
 	require.Equal(t, 200, c.do("GET", "/health", "", nil).status)
-	require.Equal(t, 405, c.do("GET", "/v1/ingest", srv.PublishableKey, nil).status, "other method: not faulted")
+	require.Equal(t, 405, c.do("GET", "/v1/ingest", srv.PublishableKey.Reveal(), nil).status, "other method: not faulted")
 	body := ingestBody(map[string]any{"agent_id": "a"})
-	require.Equal(t, 503, c.do("POST", "/v1/ingest", srv.PublishableKey, body).status)
-	require.Equal(t, 202, c.do("POST", "/v1/ingest", srv.PublishableKey, body).status)
+	require.Equal(t, 503, c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), body).status)
+	require.Equal(t, 202, c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), body).status)
 	require.Equal(t, 1, srv.Stats().Faulted)
 }
 
@@ -68,22 +68,22 @@ func TestOnQueueOrder(t *testing.T) {
 	srv.FailNext(1, http.StatusInternalServerError, 0)
 	srv.On("GET /v1/events").FailNextRaw(1, http.StatusOK, "{", nil)
 
-	require.Equal(t, 500, c.do("GET", "/v1/events", srv.PublishableKey, nil).status, "first matching fault: the unrouted one")
-	res := c.do("GET", "/v1/events", srv.PublishableKey, nil)
+	require.Equal(t, 500, c.do("GET", "/v1/events", srv.PublishableKey.Reveal(), nil).status, "first matching fault: the unrouted one")
+	res := c.do("GET", "/v1/events", srv.PublishableKey.Reveal(), nil)
 	require.Equal(t, "{", string(res.body))
-	require.Equal(t, 200, c.do("GET", "/v1/events", srv.PublishableKey, nil).status)
-	require.Equal(t, 502, c.do("GET", "/v1/agents", srv.PublishableKey, nil).status)
-	require.Equal(t, 200, c.do("GET", "/v1/agents", srv.PublishableKey, nil).status)
+	require.Equal(t, 200, c.do("GET", "/v1/events", srv.PublishableKey.Reveal(), nil).status)
+	require.Equal(t, 502, c.do("GET", "/v1/agents", srv.PublishableKey.Reveal(), nil).status)
+	require.Equal(t, 200, c.do("GET", "/v1/agents", srv.PublishableKey.Reveal(), nil).status)
 }
 
 func TestOnResetNext(t *testing.T) {
 	srv, c := newTestServer(t)
 	c.hc.Transport.(*http.Transport).DisableKeepAlives = true
 	srv.On("POST /v1/ingest").ResetNext(1)
-	require.Equal(t, 200, c.do("GET", "/v1/agents", srv.PublishableKey, nil).status)
-	_, err := c.try("POST", "/v1/ingest", srv.PublishableKey, ingestBody(map[string]any{"agent_id": "a"}))
+	require.Equal(t, 200, c.do("GET", "/v1/agents", srv.PublishableKey.Reveal(), nil).status)
+	_, err := c.try("POST", "/v1/ingest", srv.PublishableKey.Reveal(), ingestBody(map[string]any{"agent_id": "a"}))
 	require.Error(t, err)
-	require.Equal(t, 202, c.do("POST", "/v1/ingest", srv.PublishableKey, ingestBody(map[string]any{"agent_id": "a"})).status)
+	require.Equal(t, 202, c.do("POST", "/v1/ingest", srv.PublishableKey.Reveal(), ingestBody(map[string]any{"agent_id": "a"})).status)
 }
 
 func TestServerClient(t *testing.T) {
@@ -96,7 +96,7 @@ func TestServerClient(t *testing.T) {
 	require.NoError(t, err)
 	reqs := srv.Requests()
 	require.Len(t, reqs, 1)
-	require.Equal(t, "Bearer "+srv.PublishableKey, reqs[0].Header.Get("Authorization"))
+	require.Equal(t, "Bearer "+srv.PublishableKey.Reveal(), reqs[0].Header.Get("Authorization"))
 	require.True(t, reqs[0].SignatureValid, "signed with the server's secret key")
 
 	// Options given override the server's settings.
@@ -119,22 +119,22 @@ func TestServerClient(t *testing.T) {
 	// An invalid option panics with a message that carries no key.
 	msg := func() (msg string) {
 		defer func() { msg = recover().(string) }()
-		srv.Client(pecta.WithSecretKey(srv.PublishableKey))
+		srv.Client(pecta.WithSecretKey(srv.PublishableKey.Reveal()))
 		return ""
 	}()
 	require.Contains(t, msg, "pectatest: Server.Client:")
-	require.NotContains(t, msg, srv.PublishableKey[8:])
+	require.NotContains(t, msg, srv.PublishableKey.Reveal()[8:])
 }
 
 func TestEvaluateBodyLimit(t *testing.T) {
 	srv, c := newTestServer(t)
 	big := strings.Repeat("x", pecta.MaxEvaluateBytes)
-	res := c.do("POST", "/v1/evaluate", srv.PublishableKey, map[string]any{"agent_id": "a", "output": big})
+	res := c.do("POST", "/v1/evaluate", srv.PublishableKey.Reveal(), map[string]any{"agent_id": "a", "output": big})
 	require.Equal(t, http.StatusRequestEntityTooLarge, res.status)
 	require.Equal(t, pecta.CodeValidation, res.errorCode(t))
 
 	// Just under the limit is evaluated.
 	pad := pecta.MaxEvaluateBytes - len(`{"agent_id":"a","output":""}`)
-	res = c.do("POST", "/v1/evaluate", srv.PublishableKey, `{"agent_id":"a","output":"`+strings.Repeat("x", pad)+`"}`)
+	res = c.do("POST", "/v1/evaluate", srv.PublishableKey.Reveal(), `{"agent_id":"a","output":"`+strings.Repeat("x", pad)+`"}`)
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 }

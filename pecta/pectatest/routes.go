@@ -59,16 +59,8 @@ func (s *Server) route(w *statusWriter, r *http.Request, body []byte, tooLarge b
 		methodNotAllowed(w, spec.methods...)
 		return
 	}
-	if spec.secret && p.typ != keyTypeSecret {
-		writeError(w, errorf(http.StatusForbidden, pecta.CodeForbidden, "this operation needs a secret key"))
-		return
-	}
-	if r.Method == http.MethodGet && !p.hasScope(scopeRead) {
-		writeError(w, errorf(http.StatusForbidden, pecta.CodeForbidden, "api key lacks the read scope"))
-		return
-	}
-	if spec.secret && r.Method != http.MethodGet && !p.hasScope(scopeWrite) {
-		writeError(w, errorf(http.StatusForbidden, pecta.CodeForbidden, "api key lacks the write scope"))
+	if e := authorize(p, spec, r.Method); e != nil {
+		writeError(w, e)
 		return
 	}
 	if tooLarge {
@@ -76,6 +68,23 @@ func (s *Server) route(w *statusWriter, r *http.Request, body []byte, tooLarge b
 		return
 	}
 	handler(w, &call{r: r, body: body, principal: p, param: param})
+}
+
+// authorize answers 403 when the key may not make the call: secret_key_required when the
+// route needs a secret key and the key is publishable, insufficient_scope when the key
+// lacks the read scope (every GET) or the write scope (POST and DELETE on secret routes).
+// Both codes are this package's: Pecta documents none for 403, and a server that does not
+// tell the two apart would send forbidden (pecta.ErrForbidden matches all three).
+func authorize(p principal, spec routeSpec, method string) *apiError {
+	switch {
+	case spec.secret && p.typ != keyTypeSecret:
+		return errorf(http.StatusForbidden, pecta.CodeSecretKeyRequired, "this operation needs a secret (sk_live_) key")
+	case method == http.MethodGet && !p.hasScope(scopeRead):
+		return errorf(http.StatusForbidden, pecta.CodeInsufficientScope, "api key lacks the read scope")
+	case spec.secret && method != http.MethodGet && !p.hasScope(scopeWrite):
+		return errorf(http.StatusForbidden, pecta.CodeInsufficientScope, "api key lacks the write scope")
+	}
+	return nil
 }
 
 // call is what a route handler gets.
@@ -124,6 +133,6 @@ func (s *Server) lookup(path string) (handlerFunc, routeSpec, string, bool) {
 
 func methodNotAllowed(w http.ResponseWriter, allowed ...string) {
 	w.Header().Set("Allow", strings.Join(allowed, ", "))
-	writeError(w, errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+	writeError(w, errorf(http.StatusMethodNotAllowed, codeMethodNotAllowed,
 		"method not allowed; allowed: "+strings.Join(allowed, ", ")))
 }

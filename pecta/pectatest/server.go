@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // Server is an in-process Pecta API server listening on a loopback address. Create it with
@@ -16,15 +18,16 @@ type Server struct {
 	// URL is the base URL of the server, "http://127.0.0.1:PORT", without a trailing slash.
 	URL string
 	// PublishableKey is the provisioned pk_live_ key, scopes read and write.
-	PublishableKey string
+	PublishableKey pecta.APIKey
 	// SecretKey is the provisioned sk_live_ key, scopes read and write. It is also the
-	// organisation's HMAC signing secret for ingest. Empty with WithoutSecretKey.
-	SecretKey string
+	// organisation's HMAC signing secret for ingest. Zero with WithoutSecretKey.
+	SecretKey pecta.APIKey
 
-	cfg     config
-	addr    string
-	closeCh chan struct{} // closed by Close: ends latency waits
-	wg      sync.WaitGroup
+	cfg        config
+	signingKey pecta.APIKey // the HMAC secret: SecretKey as provisioned
+	addr       string
+	closeCh    chan struct{} // closed by Close: ends latency waits
+	wg         sync.WaitGroup
 
 	lifeMu    sync.Mutex // guards the fields below
 	srv       *http.Server
@@ -79,29 +82,29 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
+// provisionKeys stores the organisation's keys: a publishable one and, unless
+// WithoutSecretKey, a secret one, each the key WithKeys gave or a new one, with every
+// scope. The configured key texts are dropped once stored as hashes.
 func (s *Server) provisionKeys() {
-	pk := s.cfg.publishable
-	if pk == "" {
-		pk = newKey(keyTypePublishable)
+	s.PublishableKey = s.provision(keyTypePublishable, s.cfg.publishable)
+	if !s.cfg.withoutSecret {
+		s.SecretKey = s.provision(keyTypeSecret, s.cfg.secret)
 	}
-	if keyTypeOf(pk) != keyTypePublishable {
-		panic("pectatest: WithKeys: publishable key must match pk_live_[A-Za-z0-9]{32}")
-	}
-	s.PublishableKey = pk
-	s.keys.add("provisioned publishable", keyTypePublishable, allScopes(), pk, s.now())
+	s.signingKey = s.SecretKey
+	s.cfg.publishable, s.cfg.secret = "", ""
+}
 
-	if s.cfg.withoutSecret {
-		return
+// provision stores key (a new key when "") as a key of type typ with every scope. It panics
+// when key is not a well-formed key of that type; the message never shows the key.
+func (s *Server) provision(typ, key string) pecta.APIKey {
+	if key == "" {
+		key = newKey(typ)
 	}
-	sk := s.cfg.secret
-	if sk == "" {
-		sk = newKey(keyTypeSecret)
+	if keyTypeOf(key) != typ {
+		panic("pectatest: WithKeys: the " + typ + " key must match " + keyPrefix(typ) + "[A-Za-z0-9]{32}")
 	}
-	if keyTypeOf(sk) != keyTypeSecret {
-		panic("pectatest: WithKeys: secret key must match sk_live_[A-Za-z0-9]{32}")
-	}
-	s.SecretKey = sk
-	s.keys.add("provisioned secret", keyTypeSecret, allScopes(), sk, s.now())
+	s.addKey("provisioned "+typ, typ, allScopes(), key)
+	return pecta.NewAPIKey(key)
 }
 
 // now is the configured clock, in UTC, truncated to milliseconds.
@@ -254,7 +257,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	if !s.enter() {
-		writeError(w, errorf(http.StatusServiceUnavailable, CodeUnavailable, "pectatest: server closed"))
+		writeError(w, errorf(http.StatusServiceUnavailable, codeUnavailable, "pectatest: server closed"))
 		return
 	}
 	defer s.wg.Done()
@@ -266,7 +269,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 
 	if ok, closed := s.waitLatency(r); !ok {
 		if closed {
-			writeError(sw, errorf(http.StatusServiceUnavailable, CodeUnavailable, "pectatest: server closed"))
+			writeError(sw, errorf(http.StatusServiceUnavailable, codeUnavailable, "pectatest: server closed"))
 		}
 		return
 	}
@@ -277,14 +280,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.route(sw, r, body, tooLarge, start)
 }
 
-// readBody reads at most MaxBodyBytes; tooLarge reports a longer body.
+// readBody reads at most maxBodyBytes; tooLarge reports a longer body.
 func readBody(r *http.Request) (body []byte, tooLarge bool) {
 	if r.Body == nil {
 		return nil, false
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	if len(b) > MaxBodyBytes {
-		return b[:MaxBodyBytes], true
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if len(b) > maxBodyBytes {
+		return b[:maxBodyBytes], true
 	}
 	_ = err // a broken body is handled as what was read
 	return b, false
