@@ -25,6 +25,11 @@ type fakeEvents struct {
 	// with no tie-breaker may answer.
 	flipped []fakeEvent
 	firstTo string
+
+	// arrivals, when set, adds that many events at the newest instant
+	// after every page served: events that arrive at the instant a walk
+	// pinned as its bound, which it includes.
+	arrivals int
 }
 
 type fakeEvent struct {
@@ -95,6 +100,9 @@ func (f *fakeEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.WriteString(`],"limit":` + strconv.Itoa(limit) + `,"offset":` + strconv.Itoa(offset) + `,"count":` + strconv.Itoa(n) + `}`)
 	w.Header().Set("Content-Type", "application/json")
 	w.Write([]byte(b.String()))
+	for i := range f.arrivals {
+		f.add(2_000_000+f.calls*f.arrivals+i, f.events[0].at)
+	}
 	if f.calls == 1 {
 		// events arriving after the walk started must not shift its pages
 		for i := 0; i < 7; i++ {
@@ -179,6 +187,41 @@ func TestEventsAllTiesInAnotherOrderAfterRestart(t *testing.T) {
 	}
 	if len(seen) != total+1 {
 		t.Errorf("yielded %d distinct events, want %d", len(seen), total+1)
+	}
+}
+
+// Events arriving at the pinned instant push the listing down between
+// pages: the walk yields every event once all the same.
+func TestEventsAllArrivalsAtThePinnedInstant(t *testing.T) {
+	for _, arrivals := range []int{1, 3, 39} {
+		f := &fakeEvents{arrivals: arrivals}
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := 0; i < 250; i++ {
+			f.add(i, base.Add(time.Duration(i/2)*time.Second))
+		}
+		f.calls = 1 // no late arrivals after the bound
+		srv := httptest.NewServer(f)
+		c := newTestClient(t, srv.URL, testPK)
+		seen := map[string]bool{}
+		for ev, err := range c.Events.All(context.Background(), EventListParams{Limit: 40}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen[ev.ID] {
+				t.Errorf("arrivals %d: %s yielded twice", arrivals, ev.ID)
+			}
+			seen[ev.ID] = true
+		}
+		srv.Close()
+		old := 0
+		for id := range seen {
+			if n, _ := strconv.Atoi(strings.TrimPrefix(id, "evt_")); n < 250 {
+				old++
+			}
+		}
+		if old != 250 {
+			t.Errorf("arrivals %d: %d of the 250 events yielded", arrivals, old)
+		}
 	}
 }
 

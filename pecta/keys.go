@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -77,41 +75,6 @@ func (k *CreatedKey) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// UsageLogParams filters usage logs.
-type UsageLogParams struct {
-	Limit    int    // 1..100; 0: server default (20)
-	APIKeyID string // only requests made with this key id
-}
-
-// UsageLog is one audited request.
-type UsageLog struct {
-	ID             string    `json:"id"`
-	Timestamp      time.Time `json:"timestamp"`
-	Method         string    `json:"method"`
-	Path           string    `json:"path"`
-	StatusCode     int       `json:"status_code"`
-	ResponseTimeMS float64   `json:"response_time_ms"`
-	APIKeyID       string    `json:"api_key_id"`
-}
-
-// UnmarshalJSON decodes tolerantly.
-func (l *UsageLog) UnmarshalJSON(b []byte) error {
-	type alias UsageLog
-	aux := struct {
-		*alias
-		ID             jsonString `json:"id"`
-		APIKeyID       jsonString `json:"api_key_id"`
-		StatusCode     jsonInt    `json:"status_code"`
-		ResponseTimeMS jsonFloat  `json:"response_time_ms"`
-	}{alias: (*alias)(l)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	l.ID, l.StatusCode, l.ResponseTimeMS = string(aux.ID), int(aux.StatusCode), float64(aux.ResponseTimeMS)
-	l.APIKeyID = string(aux.APIKeyID)
-	return nil
-}
-
 func (s *KeysService) needSecret(op string) error {
 	if !s.c.apiKey.IsSecret() {
 		return &opError{op: op, err: ErrSecretKeyRequired}
@@ -178,31 +141,6 @@ func (s *KeysService) Revoke(ctx context.Context, id string) error {
 		return &ValidationError{Field: "id", Reason: "is required"}
 	}
 	return s.c.do(ctx, &call{op: op, method: http.MethodDelete, path: "/v1/keys/" + pathSegment(id)}, nil)
-}
-
-// UsageLogs returns recent requests, newest first.
-func (s *KeysService) UsageLogs(ctx context.Context, p UsageLogParams) ([]UsageLog, error) {
-	const op = "keys.usage_logs"
-	if err := s.needSecret(op); err != nil {
-		return nil, err
-	}
-	if p.Limit < 0 || p.Limit > 100 {
-		return nil, &ValidationError{Field: "limit", Reason: "must be between 1 and 100"}
-	}
-	q := url.Values{}
-	if p.Limit > 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
-	}
-	if p.APIKeyID != "" {
-		q.Set("api_key_id", p.APIKeyID)
-	}
-	var out struct {
-		Logs []UsageLog `json:"logs"`
-	}
-	if err := s.c.do(ctx, &call{op: op, method: http.MethodGet, path: "/v1/usage/logs", query: q}, &out); err != nil {
-		return nil, err
-	}
-	return out.Logs, nil
 }
 
 // opError prefixes a sentinel with the call that failed.

@@ -94,21 +94,32 @@ func parseEventQuery(q url.Values) (eventQuery, *apiError) {
 			return eq, validation(`passed: must be "true" or "false"`)
 		}
 	}
+	eq.from, eq.to, e = timeRange(q)
+	return eq, e
+}
+
+// timeRange reads the optional from and to query parameters (RFC 3339, inclusive).
+func timeRange(q url.Values) (from, to *time.Time, e *apiError) {
 	for _, name := range []string{"from", "to"} {
 		if !q.Has(name) {
 			continue
 		}
 		t, err := time.Parse(time.RFC3339Nano, q.Get(name))
 		if err != nil {
-			return eq, validation(name + ": must be an RFC 3339 timestamp")
+			return nil, nil, validation(name + ": must be an RFC 3339 timestamp")
 		}
 		if name == "from" {
-			eq.from = &t
+			from = &t
 		} else {
-			eq.to = &t
+			to = &t
 		}
 	}
-	return eq, nil
+	return from, to, nil
+}
+
+// inRange reports whether t is within the inclusive range [from, to] (nil: unbounded).
+func inRange(t time.Time, from, to *time.Time) bool {
+	return (from == nil || !t.Before(*from)) && (to == nil || !t.After(*to))
 }
 
 // intParam reads an integer query parameter in [lo, hi], def when absent.
@@ -130,13 +141,7 @@ func (eq eventQuery) match(ev *storedEvent) bool {
 	if eq.passed != nil && ev.passed != *eq.passed {
 		return false
 	}
-	if eq.from != nil && ev.createdAt.Before(*eq.from) {
-		return false
-	}
-	if eq.to != nil && ev.createdAt.After(*eq.to) {
-		return false
-	}
-	return true
+	return inRange(ev.createdAt, eq.from, eq.to)
 }
 
 // handleEvents serves GET /v1/events: newest created_at first, ties newest inserted first.

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pecta-ai/pecta-go/pecta"
 )
@@ -124,9 +125,38 @@ func TestUsageLogs(t *testing.T) {
 	require.Len(t, res.decode(t)["logs"], 2)
 	res = c.do("GET", "/v1/usage/logs", srv.SecretKey.Reveal(), nil)
 	require.Len(t, res.decode(t)["logs"], 6, "4 + the previous usage call (this one is logged after)")
-	for _, q := range []string{"limit=0", "limit=101", "limit=a"} {
+	for q, field := range map[string]string{"limit=0": "limit:", "limit=101": "limit:", "limit=a": "limit:",
+		"offset=-1": "offset:", "offset=100001": "offset:", "from=yesterday": "from:", "to=2026-13-01T00:00:00Z": "to:"} {
 		res = c.do("GET", "/v1/usage/logs?"+q, srv.SecretKey.Reveal(), nil)
-		require.Equal(t, http.StatusBadRequest, res.status)
-		require.Contains(t, string(res.body), "limit:")
+		require.Equal(t, http.StatusBadRequest, res.status, q)
+		require.Contains(t, string(res.body), field)
 	}
+}
+
+// Usage logs page like events [ours]: offset skips the newest entries, from and to bound
+// the timestamp inclusively.
+func TestUsageLogPaging(t *testing.T) {
+	clock := newFakeClock()
+	srv, c := newTestServer(t, WithClock(clock.Now))
+	id, key := srv.CreateKey("pub", "publishable")
+	t0 := clock.Now()
+	for range 5 { // one request a second: t0 .. t0+4s
+		c.do("GET", "/v1/agents", key.Reveal(), nil)
+		clock.Add(time.Second)
+	}
+	paths := func(q string) []string {
+		res := c.do("GET", "/v1/usage/logs?api_key_id="+id+"&"+q, srv.SecretKey.Reveal(), nil)
+		require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+		var out []string
+		for _, l := range res.decode(t)["logs"].([]any) {
+			out = append(out, l.(map[string]any)["timestamp"].(string))
+		}
+		return out
+	}
+	at := func(secs int) string { return fmtTime(t0.Add(time.Duration(secs) * time.Second)) }
+	require.Equal(t, []string{at(4), at(3), at(2), at(1), at(0)}, paths(""))
+	require.Equal(t, []string{at(2), at(1)}, paths("offset=2&limit=2"))
+	require.Equal(t, []string{at(3), at(2), at(1)}, paths("from="+at(1)+"&to="+at(3)))
+	require.Equal(t, []string{at(2)}, paths("from="+at(1)+"&to="+at(3)+"&offset=1&limit=1"))
+	require.Empty(t, paths("offset=5"))
 }
