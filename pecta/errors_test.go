@@ -2,7 +2,6 @@ package pecta
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -204,14 +203,5 @@ func TestServerTextIsSanitized(t *testing.T) {
 	e := newAPIError(401, nil, []byte(cases[0].body))
 	if !strings.Contains(e.Message, NewAPIKey(testPK).Preview()) {
 		t.Errorf("the echoed key should become its preview: %q", e.Message)
-	}
-}
-
-func TestNonFiniteNumbersRefused(t *testing.T) {
-	for _, body := range []string{`{"score":"NaN"}`, `{"score":"Inf"}`, `{"pass_rate":"NaN"}`, `{"avg_latency_ms":"-Inf"}`} {
-		var r Reputation
-		if err := json.Unmarshal([]byte(body), &r); err == nil {
-			t.Errorf("%s decoded to %+v", body, r)
-		}
 	}
 }

@@ -3,6 +3,7 @@ package pecta
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -257,13 +258,18 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // taken as sent (false when absent); the Timestamp is returned in UTC; an
 // empty gates array gives a nil Gates.
 func (e *Event) UnmarshalJSON(b []byte) error {
+	// strings are strict here, unlike in the API's answers (decodeJSON):
+	// only latencies, numbers, may come as strings
 	var aux struct {
-		AgentID        string       `json:"agent_id"`
-		Tool           string       `json:"tool"`
-		Passed         bool         `json:"passed"`
-		TotalLatencyMS jsonFloat    `json:"total_latency_ms"`
-		Timestamp      *time.Time   `json:"timestamp"`
-		Gates          []GateResult `json:"gates"`
+		AgentID        string          `json:"agent_id"`
+		Tool           string          `json:"tool"`
+		Passed         bool            `json:"passed"`
+		TotalLatencyMS json.RawMessage `json:"total_latency_ms"`
+		Timestamp      *time.Time      `json:"timestamp"`
+		Gates          []struct {
+			GateResult
+			LatencyMS json.RawMessage `json:"latency_ms"` // shadows GateResult's
+		} `json:"gates"`
 	}
 	if string(bytes.TrimSpace(b)) == "null" {
 		return nil // as encoding/json does for null: leave e as it is
@@ -271,12 +277,18 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
-	ev := Event{AgentID: aux.AgentID, Tool: aux.Tool, Passed: aux.Passed, TotalLatencyMS: float64(aux.TotalLatencyMS)}
+	ev := Event{AgentID: aux.AgentID, Tool: aux.Tool, Passed: aux.Passed}
+	if err := decodeFloat(aux.TotalLatencyMS, &ev.TotalLatencyMS); err != nil {
+		return fmt.Errorf("total_latency_ms: %w", err)
+	}
 	if aux.Timestamp != nil {
 		ev.Timestamp = aux.Timestamp.UTC()
 	}
-	if len(aux.Gates) > 0 {
-		ev.Gates = aux.Gates
+	for i, g := range aux.Gates {
+		if err := decodeFloat(g.LatencyMS, &g.GateResult.LatencyMS); err != nil {
+			return fmt.Errorf("gates[%d].latency_ms: %w", i, err)
+		}
+		ev.Gates = append(ev.Gates, g.GateResult)
 	}
 	if err := ev.Validate(); err != nil {
 		return err

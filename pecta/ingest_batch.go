@@ -107,12 +107,12 @@ func parseAccepted(data []byte) (int, error) {
 		return 0, errors.New("not a JSON object")
 	}
 	var v struct {
-		Accepted jsonInt `json:"accepted"`
+		Accepted int `json:"accepted"`
 	}
-	if err := json.Unmarshal(trimmed, &v); err != nil {
+	if err := decodeJSON(trimmed, &v); err != nil {
 		return 0, err
 	}
-	return int(v.Accepted), nil
+	return v.Accepted, nil
 }
 
 // releasingBody is a request body that tells its owner when net/http is

@@ -39,40 +39,11 @@ type Key struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
-// UnmarshalJSON decodes tolerantly (ids as string or number).
-func (k *Key) UnmarshalJSON(b []byte) error {
-	type alias Key
-	aux := struct {
-		*alias
-		ID jsonString `json:"id"`
-	}{alias: (*alias)(k)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	k.ID = string(aux.ID)
-	return nil
-}
-
 // CreatedKey is a newly created key. Secret holds the full key, shown this
 // once: store it now (k.Secret.Reveal()). It prints redacted.
 type CreatedKey struct {
 	Key
-	Secret APIKey `json:"-"`
-}
-
-// UnmarshalJSON reads the once-shown "key" field into Secret.
-func (k *CreatedKey) UnmarshalJSON(b []byte) error {
-	var aux struct {
-		Secret string `json:"key"`
-	}
-	if err := json.Unmarshal(b, &k.Key); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	k.Secret = NewAPIKey(aux.Secret)
-	return nil
+	Secret APIKey `json:"key"`
 }
 
 func (s *KeysService) needSecret(op string) error {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -180,7 +179,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &ResponseError{Op: cl.op, StatusCode: resp.StatusCode, Err: errors.New("empty body")}
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := decodeJSON(data, out); err != nil {
 		return &ResponseError{Op: cl.op, StatusCode: resp.StatusCode, Err: err}
 	}
 	return nil

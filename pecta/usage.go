@@ -2,7 +2,6 @@ package pecta
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"net/http"
 	"time"
@@ -26,24 +25,6 @@ type UsageLog struct {
 	StatusCode     int       `json:"status_code"`
 	ResponseTimeMS float64   `json:"response_time_ms"`
 	APIKeyID       string    `json:"api_key_id"`
-}
-
-// UnmarshalJSON decodes tolerantly.
-func (l *UsageLog) UnmarshalJSON(b []byte) error {
-	type alias UsageLog
-	aux := struct {
-		*alias
-		ID             jsonString `json:"id"`
-		APIKeyID       jsonString `json:"api_key_id"`
-		StatusCode     jsonInt    `json:"status_code"`
-		ResponseTimeMS jsonFloat  `json:"response_time_ms"`
-	}{alias: (*alias)(l)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	l.ID, l.StatusCode, l.ResponseTimeMS = string(aux.ID), int(aux.StatusCode), float64(aux.ResponseTimeMS)
-	l.APIKeyID = string(aux.APIKeyID)
-	return nil
 }
 
 // UsageLogs returns one page of audited requests, newest first.
