@@ -20,8 +20,7 @@ func (s *AgentsService) List(ctx context.Context) ([]Agent, error) {
 	return out.Agents, nil
 }
 
-// Register makes an agent known before its first event. It is idempotent
-// on the server; the SDK still retries it only when the request never left.
+// Register makes an agent known before its first event (idempotent).
 func (s *AgentsService) Register(ctx context.Context, agentID string) (*Agent, error) {
 	if err := checkAgentID(agentID, "agent_id"); err != nil {
 		return nil, err

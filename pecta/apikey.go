@@ -11,31 +11,21 @@ import (
 	"github.com/pecta-ai/pecta-go/internal/keys"
 )
 
-// APIKey holds a Pecta key so that it never prints. Make one with
-// NewAPIKey (no check) or ParseKey (checked); the zero APIKey is "no key".
+// APIKey holds a Pecta key so that it never prints: fmt, slog, JSON, text
+// and gob show its preview ("pk_live_...x7f9"); printers of raw fields (fmt
+// on unexported fields, testify diffs) see the preview and the key masked
+// by a per-process secret. Keys from the same text are ==; Reveal is the
+// only way back. The zero APIKey is "no key". Decoding accepts the full
+// key text and refuses a preview (ErrKeyPreview).
 //
 //	sk := pecta.NewAPIKey(os.Getenv("PECTA_SECRET_KEY"))
-//
-// Every printer shows only the preview ("pk_live_...x7f9"): each fmt verb,
-// String, GoString, slog, encoding/json, encoding/text (and so XML) and
-// encoding/gob. Printers that skip methods (fmt on a struct that
-// holds an APIKey in an unexported field, go-spew and testify diffs) see
-// the preview and the key text masked under a secret drawn at random when
-// the process starts, never the text. Keys made from the same text are
-// == and reflect.DeepEqual. Reveal is the only way back to the text.
-//
-// Round trips fail loudly: marshalling writes the preview, and decoding a
-// preview returns ErrKeyPreview rather than a key the server would reject.
-// Decoding the full key text works, so a key can be read from a config
-// file.
 type APIKey struct {
 	preview string // what every printer shows
 	masked  string // the key text, masked by internal/keys.Seal
 }
 
-// NewAPIKey wraps s, as read from the environment or a secret store. It
-// does not check s (ParseKey does; so do NewClient and telemetry.New). The
-// empty string gives the zero APIKey.
+// NewAPIKey wraps s, as read from the environment or a secret store,
+// without checking it (ParseKey does). "" gives the zero APIKey.
 func NewAPIKey(s string) APIKey {
 	if s == "" {
 		return APIKey{}
@@ -52,17 +42,14 @@ func ParseKey(s string) (APIKey, error) {
 	return NewAPIKey(s), nil
 }
 
-// Reveal returns the key text, for the one place that needs it, such as
-// storing a newly created key in a secret manager. It is "" for the zero
-// APIKey.
+// Reveal returns the key text ("" for none), for the one place that needs
+// it, such as storing a newly created key in a secret manager.
 func (k APIKey) Reveal() string { return keys.Open(k.masked) }
 
 // IsZero reports whether k holds no key.
 func (k APIKey) IsZero() bool { return k.masked == "" }
 
-// Preview returns the key's printable form: prefix, "...", last 4
-// characters ("pk_live_...x7f9"); "[invalid key]" for a malformed key, ""
-// for none.
+// Preview returns "pk_live_...x7f9" ("[invalid key]" if malformed, "" if none).
 func (k APIKey) Preview() string { return k.preview }
 
 // IsSecret reports whether k is a well-formed secret (sk_live_) key.
@@ -93,23 +80,17 @@ func (k APIKey) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(k.pr
 // MarshalText encodes the preview, never the key.
 func (k APIKey) MarshalText() ([]byte, error) { return []byte(k.preview), nil }
 
-// GobEncode encodes the preview, never the key. (encoding/gob does not use
-// MarshalText, and refuses a struct without exported fields.)
+// GobEncode encodes the preview, never the key.
 func (k APIKey) GobEncode() ([]byte, error) { return []byte(k.preview), nil }
 
 // GobDecode accepts the full key text and refuses a preview, as UnmarshalText.
 func (k *APIKey) GobDecode(b []byte) error { return k.UnmarshalText(b) }
 
-// ErrKeyPreview is returned when a key is decoded from its own marshalled
-// form. Marshalling writes only the preview ("pk_live_...x7f9"), which is
-// not a key: a JSON, text or gob round trip of a key fails with this error
-// instead of producing a key that the server would reject. Supply the key
-// itself (from the environment or a secret store) instead.
+// ErrKeyPreview is returned when an APIKey is decoded from a preview, as
+// its own JSON, text or gob form holds: supply the key itself instead.
 var ErrKeyPreview = errors.New("pecta: key is a redacted preview, not a key: keys are never marshalled in full; supply the key itself")
 
-// UnmarshalText accepts the full text of a key, or "" for none, and
-// refuses a preview with ErrKeyPreview. A malformed key is kept as it is:
-// ParseKey, NewClient and telemetry.New say what is wrong with it.
+// UnmarshalText is NewAPIKey(string(b)), but refuses a preview (ErrKeyPreview).
 func (k *APIKey) UnmarshalText(b []byte) error {
 	if keys.IsPreview(string(b)) {
 		return ErrKeyPreview
@@ -118,8 +99,7 @@ func (k *APIKey) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// UnmarshalJSON accepts a JSON string holding the full key ("" or null for
-// none) and refuses a preview with ErrKeyPreview.
+// UnmarshalJSON decodes a JSON string as UnmarshalText, and null as none.
 func (k *APIKey) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		*k = APIKey{}

@@ -37,8 +37,8 @@ func TestBaseURLRefusedWithFix(t *testing.T) {
 			t.Errorf("%q: %v", u, err)
 			continue
 		}
-		if got := c.BaseURL(); got != strings.TrimSuffix(u, "/") {
-			t.Errorf("%q: BaseURL() = %q", u, got)
+		if got := c.baseURL.String(); got != strings.TrimSuffix(u, "/") {
+			t.Errorf("%q: base URL = %q", u, got)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -17,9 +16,8 @@ import (
 	"github.com/pecta-ai/pecta-go/internal/retry"
 )
 
-// Error codes of the API, the "code" of its error bodies: {"error": "<text>",
-// "code": "<code>", "status": <http status>}. APIError.Code holds it; match it
-// with errors.Is and the sentinel of the same name (ErrValidation ...).
+// Error codes of the API, the "code" of its error bodies (APIError.Code),
+// each matched by the sentinel of the same name (ErrValidation ...).
 const (
 	CodeValidation   = "validation_error" // 400: the body failed validation
 	CodeBadJSON      = "bad_json"         // 400: the body is not JSON
@@ -33,17 +31,14 @@ const (
 	CodeNotFound     = "not_found"        // 404: unknown resource
 	CodeRateLimited  = "rate_limited"     // 429: with Retry-After
 
-	// The two kinds of 403, told apart by pectatest; a server that does
-	// not (Pecta documents no 403 code) sends CodeForbidden for both.
+	// Pecta documents no 403 code: these two are pectatest's [ours].
 	CodeInsufficientScope = "insufficient_scope"  // 403: the key lacks the call's read or write scope
 	CodeSecretKeyRequired = "secret_key_required" // 403: the call needs a secret (sk_live_) key
 )
 
 // Sentinels for errors.Is. An *APIError matches the sentinel of its Code;
 // ErrForbidden, ErrRateLimited and ErrServer also match any 403, 429 and
-// 5xx whatever the body. ErrInsufficientScope and ErrSecretKeyRequired
-// match ErrForbidden too; the Keys calls return ErrSecretKeyRequired before
-// any request when the client holds a publishable key.
+// 5xx. ErrInsufficientScope and ErrSecretKeyRequired match ErrForbidden.
 var (
 	ErrValidation        = &sentinel{code: CodeValidation} // also every local *ValidationError
 	ErrBadJSON           = &sentinel{code: CodeBadJSON}
@@ -59,10 +54,6 @@ var (
 	ErrNotFound          = &sentinel{code: CodeNotFound}
 	ErrRateLimited       = &sentinel{code: CodeRateLimited} // APIError.RetryAfter says when to try again
 	ErrServer            = &sentinel{code: "server_error"}  // any 5xx
-
-	// ErrInvalidResponse matches a *ResponseError: a 2xx whose body could
-	// not be read or decoded.
-	ErrInvalidResponse = errors.New("pecta: invalid response from server")
 )
 
 // sentinel is an API error code. A sentinel with a parent matches it too.
@@ -77,9 +68,8 @@ func (s *sentinel) Error() string { return "pecta: " + cmp.Or(s.text, s.code) }
 // Is reports whether target is s's parent.
 func (s *sentinel) Is(target error) bool { return s.parent != nil && target == s.parent }
 
-// APIError is any non-2xx answer from the API. It is typed even when the
-// body is empty, HTML or truncated: Code is then "" and Message holds a
-// bounded, printable excerpt of what came back.
+// APIError is any non-2xx answer, even with an empty, HTML or truncated
+// body (Code is then "" and Message a bounded excerpt of it).
 type APIError struct {
 	StatusCode int           // HTTP status
 	Code       string        // machine code from the body ("rate_limited"), "" if none
@@ -126,8 +116,8 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is matches the sentinel of e's code (and its parent), ErrServer for any
-// 5xx, ErrRateLimited for any 429 and ErrForbidden for any 403.
+// Is matches the sentinel of e's code and, by status, ErrServer,
+// ErrRateLimited and ErrForbidden.
 func (e *APIError) Is(target error) bool {
 	s, ok := target.(*sentinel)
 	if !ok {
@@ -268,12 +258,11 @@ func (e *ValidationError) Error() string {
 	return "pecta: invalid " + e.Field + ": " + e.Reason
 }
 
-// Is makes a local validation failure match ErrValidation, like the
-// server's validation_error.
+// Is matches ErrValidation, like the server's validation_error.
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
 // ResponseError is a 2xx answer whose body could not be read or decoded
-// (truncated, not JSON, too large). It matches ErrInvalidResponse.
+// (truncated, not JSON, too large). Match it with errors.As.
 type ResponseError struct {
 	Op         string
 	StatusCode int
@@ -286,6 +275,3 @@ func (e *ResponseError) Error() string {
 
 // Unwrap returns the decoding error.
 func (e *ResponseError) Unwrap() error { return e.Err }
-
-// Is matches ErrInvalidResponse.
-func (e *ResponseError) Is(target error) bool { return target == ErrInvalidResponse }

@@ -8,15 +8,9 @@ import (
 )
 
 // Evaluate runs the cloud gates (filesystem, pii, content) on one agent
-// output and returns their verdict with the agent's updated reputation.
-//
-// Each call enters the agent's reputation window, so Evaluate is not
-// idempotent: it is retried only when the request provably never left
-// (the connection could not be made), never after a 5xx or a timeout.
-//
-// The request is checked locally first: agent_id 1..200 and tool at most
-// 200 characters of valid UTF-8, an output, latency_ms 0..60000, and an
-// encoded body of at most MaxEvaluateBytes (1 MiB).
+// output, checked locally first, and returns their verdict with the agent's
+// updated reputation. Each call enters the reputation window, so it is
+// retried only when the connection could not be made.
 func (c *Client) Evaluate(ctx context.Context, req EvaluateRequest) (*Evaluation, error) {
 	const op = "evaluate"
 	if err := checkAgentID(req.AgentID, "agent_id"); err != nil {
@@ -46,16 +40,9 @@ func (c *Client) Evaluate(ctx context.Context, req EvaluateRequest) (*Evaluation
 	return &out, nil
 }
 
-// MaxEvaluateBytes bounds the JSON body of one Evaluate call: 1 MiB.
-//
-// The Pecta reference states no limit, so this is the SDK's: Evaluate is a
-// synchronous call whose gates have a 50 ms budget, meant for one agent
-// output, and 1 MiB holds the longest outputs of today's language models
-// (128k tokens, about 0.5 MB of text) twice over, while a bid response or
-// a tool call is a few kilobytes. A larger body is refused before anything
-// is sent, with a *ValidationError naming the output (or the input, when
-// that is the larger part). pectatest answers a larger body with 413 and
-// code validation_error.
+// MaxEvaluateBytes bounds the JSON body of one Evaluate call (the SDK's
+// limit: the reference states none). A larger body is refused locally, with
+// a *ValidationError naming the output or the input.
 const MaxEvaluateBytes = 1 << 20
 
 func tooLargeError(req EvaluateRequest, n int) error {

@@ -33,36 +33,20 @@ const (
 // It has no field for the agent's input, its output or gate details: only
 // metadata leaves the process, so a payload can never be sent by mistake.
 //
-// # Passed
-//
-// An event passes only when every gate passed (a skipped gate counts as
-// passed). With gates, the outcome is derived from them: the event is sent
-// as passed exactly when every gate passed or was skipped, so an event
-// built with its gates and Passed left false is sent as passed, and
-// Validate refuses Passed true next to a failed gate (field "passed").
-// Without gates, Passed is the only evidence and is sent as set.
-//
-// Derived rather than validated both ways, because false is the zero value:
-// the SDK cannot tell "left unset" from "set to false", and refusing
-// {Gates: [{Passed: true}]} would drop every event written the natural way.
-// True is never accidental, so true next to a failed gate is a
-// contradiction and is refused rather than silently corrected. To record a
-// failure no gate caught, add a gate that failed, with a Reason. Both
-// checks read two booleans per gate and never allocate.
-//
-// # JSON
+// An event passes only when every gate passed or was skipped: with gates,
+// Passed is derived from them (false, the zero value, may mean "unset"),
+// and Passed true next to a failed gate is refused. Without gates, Passed
+// is sent as set. To record a failure no gate caught, add a failed gate.
 //
 // MarshalJSON validates and writes the wire form (what Ingest and the
-// telemetry emitter send); UnmarshalJSON reads it back and validates, so
-// json.Unmarshal of json.Marshal(e) gives e back exactly, with three
-// normalisations of the wire form: Passed is the derived outcome, the
-// Timestamp is in UTC at millisecond precision (the wire's precision), and
-// an empty Gates is nil.
+// telemetry emitter send); UnmarshalJSON reads it back and validates. The
+// round trip gives e back with Passed derived, the Timestamp in UTC at
+// millisecond precision, and an empty Gates as nil.
 type Event struct {
 	AgentID        string       // required, 1..200 characters, valid UTF-8
 	Tool           string       // optional, at most 200 characters, valid UTF-8
 	Gates          []GateResult // at most 50
-	Passed         bool         // with gates: derived (see Passed above); without: sent as set
+	Passed         bool         // with gates: derived (see above); without: sent as set
 	TotalLatencyMS float64      // >= 0
 	Timestamp      time.Time    // zero: the emitter stamps the time of Track; Client.Ingest leaves it to the server. Sent at millisecond precision.
 }
@@ -76,10 +60,9 @@ type GateResult struct {
 	Skipped   bool    `json:"skipped,omitempty"`
 }
 
-// Validate checks e against the documented limits and the Passed rule. It
-// allocates only when it reports a problem, as a *ValidationError naming
-// the field. Strings must be valid UTF-8: invalid bytes would reach the
-// server as U+FFFD, so distinct agent ids could collide.
+// Validate checks e against the documented limits (strings of valid UTF-8)
+// and the Passed rule. It allocates only to report a *ValidationError
+// naming the field.
 func (e *Event) Validate() error {
 	if e.plainValid() {
 		return nil
@@ -214,10 +197,9 @@ func tooLong(s string, n int) bool {
 	return utf8.RuneCountInString(s) > n
 }
 
-// AppendJSON appends e's wire form to dst and returns the extended slice,
-// without allocating when dst has room. Zero-valued optional fields are
-// omitted; passed is the derived outcome (see Event). It does not validate:
-// call Validate first.
+// AppendJSON appends e's wire form to dst, as MarshalJSON writes it, but
+// without validating (call Validate first) and without allocating when dst
+// has room.
 func (e *Event) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"agent_id":`...)
 	dst = wire.AppendString(dst, e.AgentID)
@@ -238,7 +220,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = e.Gates[i].AppendJSON(dst)
+		dst = e.Gates[i].appendJSON(dst)
 	}
 	return append(dst, "]}"...)
 }
@@ -251,12 +233,9 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	return e.AppendJSON(make([]byte, 0, 128+64*len(e.Gates))), nil
 }
 
-// UnmarshalJSON decodes an event in its wire form (as MarshalJSON writes
-// it) and validates it: a document that is not a valid event is refused
-// with the *ValidationError Validate would give, and e is left unchanged.
-// Unknown fields are ignored; numbers may be sent as strings. Passed is
-// taken as sent (false when absent); the Timestamp is returned in UTC; an
-// empty gates array gives a nil Gates.
+// UnmarshalJSON decodes an event in its wire form and validates it; an
+// invalid one is refused with Validate's error and e is left unchanged.
+// Latencies may be sent as strings; Passed is taken as sent.
 func (e *Event) UnmarshalJSON(b []byte) error {
 	// strings are strict here, unlike in the API's answers (decodeJSON):
 	// only latencies, numbers, may come as strings
@@ -297,8 +276,8 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// AppendJSON appends g's wire form to dst.
-func (g *GateResult) AppendJSON(dst []byte) []byte {
+// appendJSON appends g's wire form to dst.
+func (g *GateResult) appendJSON(dst []byte) []byte {
 	dst = append(dst, `{"name":`...)
 	dst = wire.AppendString(dst, g.Name)
 	dst = append(dst, `,"passed":`...)

@@ -152,7 +152,7 @@ func TestGateResultJSONRoundTrip(t *testing.T) {
 			t.Errorf("%s: got %#v, %v", b, got, err)
 		}
 		// The same bytes as the wire encoder writes.
-		if w := g.AppendJSON(nil); !bytes.Equal(w, b) {
+		if w := g.appendJSON(nil); !bytes.Equal(w, b) {
 			t.Errorf("json.Marshal %s != AppendJSON %s", b, w)
 		}
 	}

@@ -57,14 +57,11 @@ func (s *EventsService) List(ctx context.Context, p EventListParams) (*EventPage
 	return &out, nil
 }
 
-// All walks every event matching p, newest first, fetching pages of 100
-// (or p.Limit) as the loop asks for them. When p.To is zero, the walk pins
-// To to the newest event of its first page, so events arriving meanwhile do
-// not shift the pages (the server's clock decides, not this machine's).
-// Past the server's offset limit (100000) it continues by moving To back to
-// the oldest created_at seen, skipping the events at that instant it has
-// already yielded (by id). An error ends the walk after being yielded once.
-// The returned sequence may be ranged over again: each walk starts afresh.
+// All walks every event matching p, newest first, in pages of 100 (or
+// p.Limit) fetched as the loop asks for them; a zero p.To is pinned to the
+// newest event first seen. Past the server's offset limit it moves To back
+// to the oldest instant seen. An error ends the walk after being yielded
+// once; each range over the sequence walks afresh.
 func (s *EventsService) All(ctx context.Context, p EventListParams) iter.Seq2[StoredEvent, error] {
 	fetch := func(c pageCursor) ([]StoredEvent, bool, error) {
 		q := p

@@ -162,3 +162,29 @@ func ExampleWithBaseURL() {
 	fmt.Println(err)
 	// Output: pecta: base URL "https://api.pecta.ai/v1" must not include the API version "/v1" (the client adds /v1 to every route): use "https://api.pecta.ai"
 }
+
+func ExampleKeysService_AllUsageLogs() {
+	srv := pectatest.NewServer()
+	defer srv.Close()
+	ctx := context.Background()
+	user := srv.Client()
+	for _, agent := range []string{"a", "b", "c"} {
+		if _, err := user.Reputation(ctx, agent); err != nil {
+			panic(err)
+		}
+	}
+
+	// An audit of the last hour: every request, newest first, page by page.
+	admin := srv.AdminClient()
+	since := time.Now().Add(-time.Hour)
+	for l, err := range admin.Keys.AllUsageLogs(ctx, pecta.UsageLogParams{From: since}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(l.Method, l.Path, l.StatusCode)
+	}
+	// Output:
+	// GET /v1/reputation/c 200
+	// GET /v1/reputation/b 200
+	// GET /v1/reputation/a 200
+}

@@ -8,14 +8,10 @@ import (
 	"github.com/pecta-ai/pecta-go/internal/hmacsig"
 )
 
-// Ingest sends 1..100 events in one POST /v1/ingest. Events are validated
-// locally first; nothing is sent if one is invalid. With WithSecretKey the
-// body is signed once (X-Pecta-Signature) and every retry resends the same
-// bytes and header.
-//
-// Ingest is retried on network errors, 429 and 5xx: a retry after a
-// response was lost can deliver a batch twice, which telemetry tolerates.
-// For high-volume, non-blocking telemetry use the telemetry package.
+// Ingest sends 1..100 events, validated locally, in one POST /v1/ingest,
+// signed under WithSecretKey. Retries resend the same bytes, so a lost
+// answer can deliver a batch twice. For telemetry from hot paths use
+// package telemetry.
 func (c *Client) Ingest(ctx context.Context, events []Event) (*IngestResult, error) {
 	if len(events) == 0 {
 		return nil, &ValidationError{Field: "events", Reason: "at least 1 event is required"}

@@ -15,9 +15,8 @@ const (
 	ScopeWrite         = "write"
 )
 
-// KeysService creates, lists and revokes API keys and reads usage logs.
-// Every call needs a client created with a secret (sk_live_) key; with a
-// publishable key it fails with ErrSecretKeyRequired before any request.
+// KeysService manages API keys and reads usage logs. Every call needs a
+// client created with a secret key (ErrSecretKeyRequired otherwise).
 type KeysService struct{ c *Client }
 
 // KeyCreateParams describes a new key.

@@ -49,16 +49,9 @@ func (s *KeysService) UsageLogs(ctx context.Context, p UsageLogParams) ([]UsageL
 	return out.Logs, nil
 }
 
-// AllUsageLogs walks every audited request matching p, newest first, for
-// audits: pages of 100 (or p.Limit) are fetched as the loop asks for them,
-// exactly as Events.All walks events (To is pinned to the newest entry
-// first seen, so the walk's own requests, which are audited too, do not
-// shift its pages). An error ends the walk after being yielded once.
-//
-//	for l, err := range c.Keys.AllUsageLogs(ctx, pecta.UsageLogParams{From: since}) {
-//		if err != nil { ... }
-//		audit(l)
-//	}
+// AllUsageLogs walks every audited request matching p, newest first, as
+// Events.All walks events, for audits. Its own requests, audited too, are
+// not part of the walk.
 func (s *KeysService) AllUsageLogs(ctx context.Context, p UsageLogParams) iter.Seq2[UsageLog, error] {
 	fetch := func(c pageCursor) ([]UsageLog, bool, error) {
 		q := p
