@@ -9,13 +9,16 @@
 // # Keys
 //
 // The server provisions one publishable key (Server.PublishableKey) and one secret key
-// (Server.SecretKey), both with scopes read and write; WithKeys chooses them and
-// WithoutSecretKey leaves the organisation without a secret. Keys are stored only as
-// SHA-256 hashes, exactly as Pecta does: apart from those two fields and the once-shown
-// answer of key creation, the server never holds a key in clear. The secret key is also
-// the HMAC-SHA256 secret that signed ingest requests (X-Pecta-Signature: sha256=<hex>) are
-// verified against, in constant time. Authorization: Bearer <key> is the documented
-// header; X-API-Key: <key> is accepted too, and Bearer wins when both are present.
+// (Server.SecretKey), both with scopes read and write, as pecta.APIKey values that print
+// only their previews (Reveal gives the text); WithKeys chooses them and WithoutSecretKey
+// leaves the organisation without a secret. Keys are stored only as SHA-256 hashes, as
+// Pecta does. The secret key is also the HMAC-SHA256 secret that signed ingest requests
+// (X-Pecta-Signature: sha256=<hex>) are verified against, in constant time.
+//
+// The key travels as "Authorization: Bearer <key>", the one header the Pecta
+// authentication reference documents. A key sent as "X-API-Key: <key>" is refused (401
+// auth_missing) unless WithXAPIKeyHeader is given, so that code which would fail in
+// production fails its tests too.
 //
 // # Behaviour
 //
@@ -28,8 +31,13 @@
 //
 //   - A wrong method gets 405 method_not_allowed with an Allow header; an unknown /v1
 //     route gets 404 not_found after authentication, any other path 404 at once.
-//   - Bodies over maxBodyBytes (5 MiB), and evaluate bodies over pecta.MaxEvaluateBytes
-//     (1 MiB, the limit the client applies), get 413 with code validation_error.
+//   - A 403 says which kind it is: secret_key_required for a publishable key on a
+//     key-management route, insufficient_scope for a key without the read scope (every
+//     GET) or the write scope (POST and DELETE on key routes). Pecta documents no 403 code;
+//     a server that does not tell them apart would answer forbidden, which
+//     pecta.ErrForbidden matches as it matches these two.
+//   - Bodies over 5 MiB, and evaluate bodies over pecta.MaxEvaluateBytes (1 MiB, the limit
+//     the client applies), get 413 with code validation_error.
 //   - The cloud gates of evaluate are the generic gates of package pecta/gate with their
 //     defaults (gate.CloudGates: filesystem, pii, content; 50 ms budget, every gate
 //     judged), so the server and an in-process engine give the same verdicts and reasons
@@ -40,6 +48,10 @@
 //   - Ingest answers reputation_updates as [{"agent_id", "score", "status"}], one per agent.
 //   - POST /v1/agents answers {"agent_id", "registered": true, "first_seen", "last_seen",
 //     "eval_count"}.
+//   - GET /v1/usage/logs also takes offset (0..100000) and an inclusive from/to range (RFC
+//     3339), as GET /v1/events does, so that pecta's Keys.AllUsageLogs can page.
+//   - FailNext answers internal (500), bad_gateway (502), unavailable (503; also a request
+//     cut short by Close) and gateway_timeout (504).
 //   - Times are written as RFC 3339 UTC with milliseconds (2026-05-07T14:22:44.000Z).
 //
 // # Faults
@@ -54,8 +66,9 @@
 // # Clients
 //
 // Server.Client returns a *pecta.Client configured for the server (its URL, the
-// publishable key, the secret key for signing), like httptest.Server.Client. A telemetry
-// emitter takes the server's PublishableKey, SecretKey and URL in its Config.
+// publishable key, the secret key for signing), like httptest.Server.Client;
+// Server.AdminClient one that holds the secret key, for key management and usage logs.
+// A telemetry emitter for the server is telemetry.NewFromClient(srv.Client(), cfg).
 //
 // # Example
 //

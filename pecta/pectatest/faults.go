@@ -31,9 +31,10 @@ type fault struct {
 
 // FailNext makes the next n requests, whatever their route (including /health), answer
 // status with the documented JSON error body, before any authentication. The code is
+// validation_error for 400, auth_invalid for 401, forbidden for 403, not_found for 404,
 // rate_limited for 429, internal for 500, bad_gateway for 502, unavailable for 503,
-// gateway_timeout for 504 (see the Code constants for the others). If retryAfter > 0 the
-// answer carries a Retry-After header in whole seconds, rounded up.
+// gateway_timeout for 504, "error" otherwise. If retryAfter > 0 the answer carries a
+// Retry-After header in whole seconds, rounded up.
 //
 // Faults queue in the order they are set: FailNext(2, ...) then ResetNext(1) fails two
 // requests and then resets the third. To fault only some routes (so that, say, a startup

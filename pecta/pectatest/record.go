@@ -18,7 +18,7 @@ type Request struct {
 	Path     string // unescaped URL path
 	RawQuery string
 	Header   http.Header
-	Body     []byte // at most maxBodyBytes
+	Body     []byte // at most 5 MiB
 	// Status is the status answered; 0 while the request is in flight or when it ended
 	// without a response (ResetNext, client gone during SetLatency).
 	Status int
