@@ -12,7 +12,6 @@ import (
 
 	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/gate"
-	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 )
 
 // TestTrackResult evaluates agent outputs in process, tracks the results
@@ -138,7 +137,7 @@ func TestTrackResultEverySize(t *testing.T) {
 		require.Equal(t, w.TotalLatencyMS, g.TotalLatencyMS)
 		require.Len(t, g.Gates, len(w.Gates))
 		for i, wg := range w.Gates {
-			require.Equal(t, pectatest.Gate{Name: wg.Name, Passed: wg.Passed, LatencyMS: wg.LatencyMS, Reason: wg.Reason, Skipped: wg.Skipped}, g.Gates[i], "%s gate %d", g.AgentID, i)
+			require.Equal(t, wg, g.Gates[i], "%s gate %d", g.AgentID, i)
 		}
 	}
 }

@@ -53,7 +53,7 @@ func TestClientAndAdminClient(t *testing.T) {
 // The provisioned keys print as previews, like every pecta.APIKey.
 func TestServerKeysPrintRedacted(t *testing.T) {
 	srv := NewServer()
-	defer srv.Close()
+	srv.Close() // %s prints nested values in full: the serving goroutines must be done
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 		s := fmt.Sprintf(verb, srv)
 		require.NotContains(t, s, srv.PublishableKey.Reveal()[8:], verb)
