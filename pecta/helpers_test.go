@@ -89,3 +89,37 @@ func newTestClient(t *testing.T, url, key string, opts ...Option) *Client {
 	}
 	return c
 }
+
+// inMemory is a transport that runs handlers in the calling goroutine, one
+// per request (the last one repeats), with no network: a client on it can
+// run inside a testing/synctest bubble, where its retry waits and
+// timeouts take no wall time.
+type inMemory struct {
+	mu sync.Mutex
+	n  int
+	h  []http.HandlerFunc
+}
+
+func (m *inMemory) RoundTrip(r *http.Request) (*http.Response, error) {
+	m.mu.Lock()
+	i := min(m.n, len(m.h)-1)
+	m.n++
+	m.mu.Unlock()
+	rec := httptest.NewRecorder()
+	m.h[i](rec, r)
+	if err := r.Context().Err(); err != nil {
+		return nil, err // the handler gave up with the request
+	}
+	return rec.Result(), nil
+}
+
+// newMemClient returns a client whose requests are answered by h in
+// memory, with the SDK's default retry waits.
+func newMemClient(t *testing.T, key string, h ...http.HandlerFunc) *Client {
+	t.Helper()
+	c, err := NewClient(key, WithBaseURL("https://api.pecta.ai"), WithHTTPClient(&http.Client{Transport: &inMemory{h: h}}))
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	return c
+}

@@ -32,7 +32,7 @@ func assertNoSecret(t *testing.T, what, s string, secrets []string) {
 
 func TestNothingPrintsAKey(t *testing.T) {
 	secrets := secretTexts(testPK, testSK)
-	c, err := NewClient(testSK, WithSecretKey(testSK), WithBaseURL("http://127.0.0.1:1"))
+	c, err := NewClient(testSK, WithSecretKey(testSK), WithBaseURL("http://127.0.0.1:1"), WithMaxRetries(NoRetries))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -61,18 +62,19 @@ func TestIngestRetriesResendIdenticalBodyAndSignature(t *testing.T) {
 }
 
 func TestRetryAfterHonouredAsFloor(t *testing.T) {
-	s := newScript(t,
-		reply(429, apiErr(429, "rate_limited"), "Retry-After", "1"),
-		reply(200, `{"agent_id":"a","score":1}`),
-	)
-	c := newTestClient(t, s.URL, testPK)
-	start := time.Now()
-	if _, err := c.Reputation(context.Background(), "a"); err != nil {
-		t.Fatalf("Reputation: %v", err)
-	}
-	if el := time.Since(start); el < time.Second {
-		t.Errorf("returned after %v, before Retry-After 1s", el)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c := newMemClient(t, testPK,
+			reply(429, apiErr(429, "rate_limited"), "Retry-After", "1"),
+			reply(200, `{"agent_id":"a","score":1}`),
+		)
+		start := time.Now()
+		if _, err := c.Reputation(context.Background(), "a"); err != nil {
+			t.Fatalf("Reputation: %v", err)
+		}
+		if el := time.Since(start); el < time.Second {
+			t.Errorf("returned after %v, before Retry-After 1s", el)
+		}
+	})
 }
 
 func TestRetryAfterIsCapped(t *testing.T) {

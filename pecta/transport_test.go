@@ -3,12 +3,14 @@ package pecta
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -27,14 +29,14 @@ func TestFailedCallsKeepTheSharedPool(t *testing.T) {
 	ic := &idleCounter{RoundTripper: http.DefaultTransport}
 	shared := &http.Client{Transport: ic}
 	s := newScript(t, reply(503, apiErr(503, "unavailable"), "Retry-After", "10"))
-	c := newTestClient(t, s.URL, testPK, WithHTTPClient(shared), WithMaxRetries(1))
+	waiting := make(chan struct{})
+	c := newTestClient(t, s.URL, testPK, WithHTTPClient(shared), WithMaxRetries(1),
+		WithLogger(slog.New(onMessage{"pecta: retrying", waiting})))
 
 	// cancelled during a retry wait
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for len(s.requests()) == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		<-waiting // the client got the 503 and started its wait
 		cancel()
 	}()
 	if _, err := c.Agents.List(ctx); !errors.Is(err, context.Canceled) {
@@ -114,19 +116,20 @@ func TestBaseURLPathPrefix(t *testing.T) {
 }
 
 func TestRetryAfterFutureHTTPDate(t *testing.T) {
-	s := newScript(t,
-		reply(503, apiErr(503, "unavailable"), "Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat)),
-		reply(200, `{"agent_id":"a"}`),
-	)
-	c := newTestClient(t, s.URL, testPK)
-	start := time.Now()
-	if _, err := c.Reputation(context.Background(), "a"); err != nil {
-		t.Fatal(err)
-	}
-	// HTTP dates have one-second resolution: the floor is at least 1 s
-	if el := time.Since(start); el < time.Second {
-		t.Errorf("returned after %v, before the Retry-After date", el)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c := newMemClient(t, testPK,
+			reply(503, apiErr(503, "unavailable"), "Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat)),
+			reply(200, `{"agent_id":"a"}`),
+		)
+		start := time.Now()
+		if _, err := c.Reputation(context.Background(), "a"); err != nil {
+			t.Fatal(err)
+		}
+		// HTTP dates have one-second resolution: the floor is at least 1 s
+		if el := time.Since(start); el < time.Second {
+			t.Errorf("returned after %v, before the Retry-After date", el)
+		}
+	})
 }
 
 func TestDotSegmentsAreEscaped(t *testing.T) {
