@@ -19,7 +19,9 @@ import (
 //   - float64 fields take a number or a string holding one; NaN and
 //     infinities are errors;
 //   - string fields take a number too, kept as written (ids);
-//   - null leaves a field as it is, unknown fields are ignored.
+//   - null leaves a field as it is, unknown fields are ignored, and names
+//     match exactly (the API's are snake_case; encoding/json would also
+//     accept other cases).
 //
 // Structs (embedded ones included), and slices of structs, are walked field
 // by field by their json names; a json.Unmarshaler (time.Time, APIKey) and
