@@ -62,14 +62,15 @@ type Budget struct {
 	timeout time.Duration
 	log     *slog.Logger
 	perSec  float64 // the fleet's rate
-	local   *telemetry.LocalBudget
 	// pace holds this process near its share before it asks Redis, so that
 	// one process cannot take the slots the others' samplers count on
 	// (it would then send partial batches while they fall behind)
 	pace *rate.Limiter
 
-	mu          sync.Mutex
-	fallback    bool
+	mu sync.Mutex
+	// local paces the process while Redis cannot be reached, at the share
+	// last granted; nil while Redis answers
+	local       *telemetry.LocalBudget
 	err         error
 	nextProbe   time.Time // in fallback, Grant asks Redis again from then on
 	grant       float64
@@ -110,7 +111,6 @@ func New(cfg Config) (*Budget, error) {
 		key:     cfg.Key,
 		timeout: cfg.Timeout,
 		log:     cfg.Logger,
-		local:   telemetry.NewLocalBudget(rpm),
 	}
 	if b.key == "" {
 		b.key = DefaultKey
@@ -143,8 +143,8 @@ func (b *Budget) Wait(ctx context.Context) error {
 			}
 			continue
 		}
-		if b.inFallback() {
-			return b.local.Wait(ctx)
+		if local := b.fallback(); local != nil {
+			return local.Wait(ctx)
 		}
 		if !b.pace.Allow() {
 			// poll: the share changes ten times a second
@@ -173,9 +173,11 @@ func (b *Budget) Wait(ctx context.Context) error {
 }
 
 // Observe pauses after a 429 (requests from outside the fleet, or a limit
-// lower than configured) and tells the local fallback.
+// lower than configured) and tells the local fallback, if any.
 func (b *Budget) Observe(limited bool, retryAfter time.Duration) {
-	b.local.Observe(limited, retryAfter)
+	if local := b.fallback(); local != nil {
+		local.Observe(limited, retryAfter)
+	}
 	if !limited {
 		return
 	}
@@ -189,19 +191,20 @@ func (b *Budget) Observe(limited bool, retryAfter time.Duration) {
 
 // Grant publishes this process's demand and returns its share of the
 // fleet's rate, proportional to its demand. In fallback it retries Redis
-// and otherwise returns the local budget's rate.
+// once per second and otherwise returns the local budget's rate.
 func (b *Budget) Grant(ctx context.Context, demand float64) float64 {
 	if math.IsNaN(demand) || math.IsInf(demand, 0) || demand < 0 {
 		demand = 0
 	}
 	b.mu.Lock()
-	wait := b.fallback && time.Now().Before(b.nextProbe)
+	local := b.local
+	wait := local != nil && time.Now().Before(b.nextProbe)
 	b.mu.Unlock()
 	if wait {
 		// Grant runs on the emitter's housekeeping loop every 100 ms: a
 		// Redis that hangs would hold the loop for the whole timeout each
 		// time, so in fallback it is probed once per fallbackProbe only.
-		return b.local.Grant(ctx, demand)
+		return local.Grant(ctx, demand)
 	}
 	cctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
@@ -209,22 +212,27 @@ func (b *Budget) Grant(ctx context.Context, demand float64) float64 {
 		b.id, strconv.FormatFloat(demand, 'g', 6, 64), demandTTL.Milliseconds()).Text()
 	if err != nil {
 		if ctx.Err() == nil {
-			b.fail(err)
+			return b.fail(err).Grant(ctx, demand)
 		}
-		return b.local.Grant(ctx, demand)
+		// the caller gave up: no verdict on Redis
+		if local != nil {
+			return local.Grant(ctx, demand)
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.grant
 	}
 	sum, err := strconv.ParseFloat(total, 64)
 	if err != nil {
-		b.fail(err)
-		return b.local.Grant(ctx, demand)
+		return b.fail(err).Grant(ctx, demand)
 	}
 	g := b.perSec
 	if sum > 0 && demand > 0 {
 		g = b.perSec * min(demand/sum, 1)
 	}
 	b.mu.Lock()
-	if b.fallback {
-		b.fallback, b.err = false, nil
+	if b.local != nil {
+		b.local, b.err = nil, nil
 		b.log.Info("telemetry: redis budget reachable again; pacing through redis")
 	}
 	b.grant = g
@@ -237,7 +245,7 @@ func (b *Budget) Grant(ctx context.Context, demand float64) float64 {
 func (b *Budget) State() telemetry.BudgetState {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.fallback {
+	if b.local != nil {
 		st := b.local.State()
 		st.Name, st.Fallback, st.Err = "redis", true, b.err
 		st.Limited = b.limited
@@ -256,25 +264,42 @@ func (b *Budget) paused() time.Duration {
 	return time.Until(b.pausedUntil)
 }
 
-func (b *Budget) inFallback() bool {
+// fallback returns the local budget in use while Redis cannot be
+// reached, or nil.
+func (b *Budget) fallback() *telemetry.LocalBudget {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.fallback
+	return b.local
 }
 
-// fail switches to the local budget, at the share last granted.
-func (b *Budget) fail(err error) {
+// fail switches to a local budget sized to the share last granted, and
+// returns it. Within one outage the same local budget stays in use, so its
+// AIMD state (429s, pauses, cuts) carries on.
+func (b *Budget) fail(err error) *telemetry.LocalBudget {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.err = err
 	b.nextProbe = time.Now().Add(fallbackProbe)
-	if b.fallback {
-		return
+	if b.local != nil {
+		return b.local
 	}
-	b.fallback = true
-	b.local.SetRate(b.grant)
+	b.local = telemetry.NewLocalBudget(shareToRPM(b.grant))
 	b.log.Warn("telemetry: redis budget unreachable; pacing locally (AIMD on 429) until it answers",
 		slog.String("error", err.Error()))
+	return b.local
+}
+
+// shareToRPM turns a share granted in requests per second into the limit
+// of a LocalBudget: share × 60 requests per minute, rounded down and at
+// least 1. A LocalBudget of R per minute admits at most R requests in any
+// rolling minute, so the processes that fall back together stay within
+// the shares that add up to the fleet's limit.
+func shareToRPM(perSecond float64) int {
+	rpm := math.Floor(perSecond * 60)
+	if !(rpm >= 1) { // NaN too
+		return 1
+	}
+	return int(min(rpm, math.MaxInt32))
 }
 
 // fallbackProbe is how often Grant asks an unreachable Redis again.

@@ -125,7 +125,10 @@ func TestFallbackAndRecovery(t *testing.T) {
 	st := b.State()
 	require.True(t, st.Fallback)
 	require.Error(t, st.Err)
-	require.InDelta(t, g, st.Rate, 1e-9, "the fallback starts at the last share")
+	// the fallback is a LocalBudget of g×60 requests per minute: its
+	// sustained rate is a little under g (a burst of 1/50 of it comes first)
+	require.LessOrEqual(t, st.Rate, g, "the fallback starts at the last share")
+	require.Greater(t, st.Rate, 0.95*g, "the fallback starts at the last share")
 	require.Contains(t, logs.String(), "redis budget unreachable")
 	require.NoError(t, srv.Resume())
 	// in fallback Grant asks Redis again once a second (not on every call:
@@ -209,4 +212,26 @@ func TestFallbackGrantDoesNotWaitOnEveryCall(t *testing.T) {
 	// 20 timeouts would be 2 s; one (plus at most one probe) is ~0.2 s
 	require.Less(t, time.Since(t0), time.Second, "Grant waited on the hung Redis on every call")
 	require.True(t, b.State().Fallback)
+}
+
+// A process that falls back keeps the share it was granted, not the
+// fleet's rate: the processes that fall back together stay within the
+// fleet's limit.
+func TestFallbackKeepsItsShare(t *testing.T) {
+	srv := redistest.ForTest(t)
+	busy, err := redisbudget.New(redisbudget.Config{Client: client(t, srv.Addr), Key: "keep", Timeout: 3 * time.Second})
+	require.NoError(t, err)
+	idle, err := redisbudget.New(redisbudget.Config{Client: client(t, srv.Addr), Key: "keep", Timeout: 3 * time.Second,
+		Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ctx := context.Background()
+	busy.Grant(ctx, 30)
+	gi := idle.Grant(ctx, 10)
+	require.InDelta(t, 490.0/61/4, gi, 1e-6)
+	srv.Stop()
+	idle.Grant(ctx, 10) // connection refused: falls back
+	st := idle.State()
+	require.True(t, st.Fallback)
+	require.LessOrEqual(t, st.Rate, gi)
+	require.Greater(t, st.Rate, 0.9*gi)
 }
