@@ -8,8 +8,15 @@
 // starts a redis-server for the run). It prints the fleet totals and exits
 // non-zero if an event is unaccounted for.
 //
-//	go run ./examples/fleet                                  # 4 processes, 20 s
-//	go run ./examples/fleet -procs 4 -qps 20000 -duration 2m -redis local
+// The example is a Go module of its own (it needs a Redis client, which
+// the root module does not require): run it from its directory, or with
+// go -C from the repository's root.
+//
+//	cd examples/fleet
+//	go run .                                  # 4 processes, 20 s
+//	go run . -procs 4 -qps 20000 -duration 2m -redis local
+//
+//	go -C examples/fleet run .                # the same, from the root
 package main
 
 import (
@@ -21,8 +28,8 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/pecta-ai/pecta-go/internal/demo"
-	"github.com/pecta-ai/pecta-go/internal/fleet"
+	"github.com/pecta-ai/pecta-go/examples/fleet/internal/fleet"
+	"github.com/pecta-ai/pecta-go/examples/internal/demo"
 	"github.com/pecta-ai/pecta-go/internal/redistest"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 )

@@ -15,7 +15,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/pecta-ai/pecta-go/internal/demo"
+	"github.com/pecta-ai/pecta-go/examples/internal/demo"
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 

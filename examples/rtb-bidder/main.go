@@ -20,7 +20,9 @@
 // events were when the server received them.
 //
 //	go run ./examples/rtb-bidder -qps 5000 -duration 4s -agents 8
-//	go run ./examples/rtb-bidder -redis localhost:6379   # share the budget through Redis
+//
+// To share the budget between processes through Redis, see examples/fleet
+// (its own module, so that this one needs no Redis client).
 package main
 
 import (
@@ -38,13 +40,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/pecta-ai/pecta-go/internal/demo"
-	"github.com/pecta-ai/pecta-go/internal/redistest"
+	"github.com/pecta-ai/pecta-go/examples/internal/demo"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 	"github.com/pecta-ai/pecta-go/telemetry"
-	"github.com/pecta-ai/pecta-go/telemetry/redisbudget"
 )
 
 func main() {
@@ -61,7 +59,6 @@ type options struct {
 	tmax     time.Duration
 	rpm      int
 	sample   float64
-	redis    string
 	agents   int
 }
 
@@ -73,7 +70,6 @@ func run() error {
 	flag.DurationVar(&o.tmax, "tmax", 20*time.Millisecond, "bid deadline (OpenRTB tmax)")
 	flag.IntVar(&o.rpm, "rpm", telemetry.DefaultRequestsPerMinute, "ingest requests per minute: the embedded server's limit and the emitter's budget")
 	flag.Float64Var(&o.sample, "sample", 0, "telemetry.Config.SampleRate: a fixed rate (0 = adaptive sampling, the default)")
-	flag.StringVar(&o.redis, "redis", "", `share the ingest budget through Redis at this address ("local": start a redis-server)`)
 	flag.IntVar(&o.agents, "agents", 4, "agent IDs the bids are spread over (agent k gets a share proportional to 1/(k+1))")
 	flag.Parse()
 	if o.qps <= 0 || o.workers <= 0 || o.duration <= 0 || o.rpm <= 0 || o.agents <= 0 {
@@ -97,25 +93,6 @@ func run() error {
 		SampleRate:     o.sample,
 	}
 	cfg.RequestsPerMinute = o.rpm
-	if o.redis != "" {
-		if o.redis == "local" {
-			rs, err := redistest.Start()
-			if err != nil {
-				return err
-			}
-			defer rs.Stop()
-			o.redis = rs.Addr
-			fmt.Printf("started redis-server at %s\n", rs.Addr)
-		}
-		rdb := redis.NewClient(&redis.Options{Addr: o.redis, ContextTimeoutEnabled: true, DialTimeout: 250 * time.Millisecond})
-		defer rdb.Close()
-		b, err := redisbudget.New(redisbudget.Config{Client: rdb, RequestsPerMinute: o.rpm})
-		if err != nil {
-			return err
-		}
-		cfg.Budget = b
-		fmt.Printf("ingest budget shared through redis at %s\n", o.redis)
-	}
 	em, err := telemetry.New(cfg)
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/pecta-ai/pecta-go/internal/demo"
+	"github.com/pecta-ai/pecta-go/examples/internal/demo"
 	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 	"github.com/pecta-ai/pecta-go/telemetry"

@@ -1,7 +1,7 @@
 package redistest
 
 import (
-	"context"
+	"bufio"
 	"errors"
 	"fmt"
 	"net"
@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Server is a running redis-server.
@@ -69,18 +67,9 @@ func start(bin, dir string) (*Server, error) {
 		_ = s.cmd.Wait()
 		close(s.done)
 	}()
-	rdb := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
-	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		// dial first: go-redis logs every failed pool dial
-		err := errors.New("not listening")
-		if c, derr := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond); derr == nil {
-			c.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-			err = rdb.Ping(ctx).Err()
-			cancel()
-		}
+		err := ping(s.Addr)
 		if err == nil {
 			return s, nil
 		}
@@ -94,6 +83,31 @@ func start(bin, dir string) (*Server, error) {
 			return nil, fmt.Errorf("redistest: redis-server at %s did not answer: %w", s.Addr, err)
 		}
 	}
+}
+
+// ping sends PING in the Redis protocol (RESP) and expects +PONG: the
+// package needs no Redis client, so that the root module requires none.
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
+		return err
+	}
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line != "+PONG\r\n" {
+		// -LOADING while it reads a dataset, for instance
+		return fmt.Errorf("PING answered %q", line)
+	}
+	return nil
 }
 
 // Stop kills the server and removes its directory. It is safe to call

@@ -14,12 +14,26 @@
 // Redis is never on the path of Track: only the emitter's sender and loop
 // goroutines call it, each call bounded by Config.Timeout. When Redis
 // cannot be reached, the budget falls back to a telemetry.LocalBudget
-// (AIMD on the server's 429s), starting at the share it was last granted;
-// Stats.Budget.Fallback and a log record say so, and it returns to Redis
-// as soon as Redis answers again.
+// (AIMD on the server's 429s) of the share it was last granted (share × 60
+// requests per minute, so the processes that fall back together stay
+// within the fleet's limit); Stats.Budget.Fallback and a log record say
+// so, and it returns to Redis as soon as Redis answers again.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379", ContextTimeoutEnabled: true})
 //	b, err := redisbudget.New(redisbudget.Config{Client: rdb})
 //	...
 //	em, err := telemetry.New(telemetry.Config{PublishableKey: pk, Budget: b})
+//
+// # Module
+//
+// This package is its own Go module, github.com/pecta-ai/pecta-go/telemetry/redisbudget,
+// so that a program that does not share its budget through Redis neither
+// downloads nor compiles a Redis client:
+//
+//	go get github.com/pecta-ai/pecta-go/telemetry/redisbudget
+//
+// It uses internal packages of github.com/pecta-ai/pecta-go, so its version
+// moves in step with the root module's: both are tagged on the same commit
+// (v0.1.0 and telemetry/redisbudget/v0.1.0), and each release of this module
+// requires the root module's release of the same version.
 package redisbudget

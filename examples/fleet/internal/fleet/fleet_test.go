@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/pecta-ai/pecta-go/internal/fleet"
+	"github.com/pecta-ai/pecta-go/examples/fleet/internal/fleet"
 	"github.com/pecta-ai/pecta-go/internal/redistest"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 	"github.com/pecta-ai/pecta-go/telemetry"
