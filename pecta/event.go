@@ -64,39 +64,7 @@ type GateResult struct {
 // and the Passed rule. It allocates only to report a *ValidationError
 // naming the field.
 func (e *Event) Validate() error {
-	if e.plainValid() {
-		return nil
-	}
 	return e.validate()
-}
-
-// plainValid is Validate's fast path: it reports whether e is valid and
-// every string is ASCII within its limit in bytes (so within it in
-// characters, and valid UTF-8), in one pass that reads the strings a word
-// at a time. Any other event, valid or not, takes validate, which names
-// the problem. It never reports true for an event validate refuses
-// (FuzzEventValidateFastPath).
-func (e *Event) plainValid() bool {
-	if e == nil || e.AgentID == "" || len(e.AgentID) > MaxAgentIDLen || len(e.Tool) > MaxToolLen ||
-		len(e.Gates) > MaxGates || !wire.ValidLatency(e.TotalLatencyMS) {
-		return false
-	}
-	if !e.Timestamp.IsZero() {
-		if u := e.Timestamp.Unix(); u < minWireUnix || u > maxWireUnix {
-			return false
-		}
-	}
-	acc := wire.OrBytes(e.AgentID) | wire.OrBytes(e.Tool)
-	all := true
-	for i := range e.Gates {
-		g := &e.Gates[i]
-		if g.Name == "" || len(g.Name) > MaxGateNameLen || len(g.Reason) > MaxReasonLen || !wire.ValidLatency(g.LatencyMS) {
-			return false
-		}
-		acc |= wire.OrBytes(g.Name) | wire.OrBytes(g.Reason)
-		all = all && (g.Passed || g.Skipped)
-	}
-	return acc&wire.HighBits == 0 && (all || !e.Passed)
 }
 
 // validate is Validate's full check, naming the first problem.

@@ -6,16 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 	"unsafe"
 
-	"github.com/pecta-ai/pecta-go/internal/wire"
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
@@ -31,18 +28,21 @@ import (
 // lazily, the arena is never fsynced): the bbolt spool with its fsync
 // covers that for batches already spooled.
 //
-// Track pays one plain 8-byte store per event for this: each slot's header
-// holds a commit word (event count | record bytes) that Track writes after
-// the record's bytes, so a process killed in the middle of copying a record
-// leaves the commit word at the previous record's end and the torn record
-// is never read. Go's compiler keeps stores in program order (every store
-// is ordered on SSA's memory chain), and a killed thread stops at an
-// instruction boundary with all earlier stores performed (precise
-// interrupts; the page cache is the same physical memory), so no fence is
-// needed: this is tested by killing writers at random instants
-// (TestSpoolSurvivesSIGKILL) and by torn and corrupt slots written by
-// hand (arena_test.go). The records are also checked structurally on
-// recovery; a slot that fails is counted under ReasonSpoolCorrupt.
+// The commit protocol rests on sync/atomic. Each slot's header holds a
+// commit word (record bytes<<32 | event count). Track writes a record with
+// ordinary stores and then publishes it with an atomic store of the commit
+// word; recovery reads the word with an atomic load and only then the
+// records it covers. The Go memory model makes every write that precedes an
+// atomic store visible to a reader whose atomic load observes that store
+// (sync/atomic operations are sequentially consistent), so a reader never
+// sees a committed word before the bytes it covers. The reader here is the
+// next process, through the same page-cache memory: a process killed in the
+// middle of copying a record leaves the word at the previous record's end,
+// and the torn record is never read. This is tested by killing writers at
+// random instants (TestSpoolSurvivesSIGKILL) and with torn and corrupt
+// slots written by hand (arena_test.go). The records are also checked
+// structurally on recovery; a slot that fails is counted under
+// ReasonSpoolCorrupt.
 //
 // A slot is never grown: Track seals a batch before a record would not fit
 // (the largest valid record, maxRecordBytes, always fits an empty slot).
@@ -63,16 +63,12 @@ import (
 
 const (
 	arenaFile       = "arena.mmap"
-	arenaMagic      = "PECTAAR1"
-	arenaHeaderSize = 4096      // file header: magic | slot size u32 | slots u32 | fingerprint [16]
-	slotSize        = 128 << 10 // one batch's records and its header
+	arenaMagic      = "PECTAAR2" // 2: strings after the fixed fields (record.go)
+	arenaHeaderSize = 4096       // file header: magic | slot size u32 | slots u32 | fingerprint [16]
+	slotSize        = 144 << 10  // one batch's records and its header: the largest valid record fits
 	slotHeaderSize  = 64
 	slotDataSize    = slotSize - slotHeaderSize
-	maxArenaSlots   = 1024 // for MaxQueueBytes: 128 MiB of file, plus the shards' and the spooler's slots
-
-	// maxRecordBytes is the largest record a valid event makes (recordSize).
-	maxRecordBytes = recordHeader + 4 + pecta.MaxAgentIDLen + pecta.MaxToolLen +
-		pecta.MaxGates*(gateHeader+4+pecta.MaxGateNameLen+pecta.MaxReasonLen)
+	maxArenaSlots   = 1024 // for MaxQueueBytes: 144 MiB of file, plus the shards' and the spooler's slots
 )
 
 // a valid event always fits an empty slot
@@ -80,9 +76,9 @@ var _ [slotDataSize - maxRecordBytes]byte
 
 // slotHeader is the start of a slot in the mapping.
 type slotHeader struct {
-	commit   uint64 // records committed: bytes<<32 | events (0: free)
-	gen      uint64 // order of allocation (recovery re-queues oldest first)
-	spoolKey uint64 // bbolt sequence the spooler is writing this batch under (0: none)
+	commit   atomic.Uint64 // records committed: bytes<<32 | events (0: free)
+	gen      atomic.Uint64 // order of allocation (recovery re-queues oldest first)
+	spoolKey atomic.Uint64 // spool key the spooler is writing this batch under (0: none)
 }
 
 // arenaOff, set by benchmarks, opens spools without an arena.
@@ -96,7 +92,7 @@ var arenaGen atomic.Uint64
 // slot.
 func (b *batch) commit() {
 	if h := b.slot; h != nil {
-		h.commit = uint64(len(b.rec))<<32 | uint64(uint32(b.n))
+		h.commit.Store(uint64(len(b.rec))<<32 | uint64(uint32(b.n)))
 	}
 }
 
@@ -104,9 +100,9 @@ func (b *batch) commit() {
 // batch (capacity 0) has no slot of its own: nothing is written.
 func (b *batch) clearSlot() {
 	if h := b.slot; h != nil && cap(b.rec) > 0 {
-		h.commit = 0
-		h.spoolKey = 0
-		h.gen = arenaGen.Add(1)
+		h.commit.Store(0)
+		h.spoolKey.Store(0)
+		h.gen.Store(arenaGen.Add(1))
 	}
 }
 
@@ -114,7 +110,7 @@ func (b *batch) clearSlot() {
 // under (see the type comment).
 func (b *batch) spooling(key uint64) {
 	if h := b.slot; h != nil {
-		h.spoolKey = key
+		h.spoolKey.Store(key)
 	}
 }
 
@@ -122,8 +118,8 @@ func (b *batch) spooling(key uint64) {
 // restart must not send it again.
 func (b *batch) released() {
 	if h := b.slot; h != nil && cap(b.rec) > 0 {
-		h.commit = 0
-		h.spoolKey = 0
+		h.commit.Store(0)
+		h.spoolKey.Store(0)
 	}
 }
 
@@ -150,9 +146,7 @@ func (a *arena) data(i int) []byte {
 	return a.mem[off : off : off+slotDataSize]
 }
 
-func (a *arena) index(h *slotHeader) int {
-	return int((uintptr(unsafe.Pointer(h)) - uintptr(unsafe.Pointer(&a.mem[arenaHeaderSize]))) / slotSize)
-}
+
 
 // newBatch returns a batch whose records live in a free slot. When every
 // slot is taken it returns a starved batch: no record fits it (capacity
@@ -163,7 +157,7 @@ func (a *arena) newBatch() *batch {
 	if b := a.take(); b != nil {
 		return b
 	}
-	return &batch{slot: &a.none}
+	return &batch{batchState: batchState{slot: &a.none}}
 }
 
 // take returns a new batch in a free slot, or nil when there is none.
@@ -177,7 +171,7 @@ func (a *arena) take() *batch {
 	i := int(a.free[k-1])
 	a.free = a.free[:k-1]
 	a.mu.Unlock()
-	b := &batch{rec: a.data(i), slot: a.slot(i)}
+	b := &batch{batchState: batchState{rec: a.data(i), slot: a.slot(i), slotIdx: i}}
 	b.clearSlot()
 	return b
 }
@@ -200,7 +194,7 @@ func (a *arena) put(b *batch) {
 		return
 	}
 	b.released()
-	i := a.index(b.slot)
+	i := b.slotIdx
 	b.slot, b.rec = nil, nil
 	a.mu.Lock()
 	a.free = append(a.free, int32(i))
@@ -303,43 +297,46 @@ func (e *Emitter) openArena() {
 	var corrupt, changed uint64
 	for i := range a.nslots {
 		h := a.slot(i)
-		if i >= old.slots || h.commit == 0 {
-			if h.commit != 0 || h.spoolKey != 0 { // (no write otherwise: no dirty page)
-				h.commit, h.spoolKey = 0, 0
+		commit, key := h.commit.Load(), h.spoolKey.Load()
+		if i >= old.slots || commit == 0 {
+			if commit != 0 || key != 0 { // (no write otherwise: no dirty page)
+				h.commit.Store(0)
+				h.spoolKey.Store(0)
 			}
 			continue
 		}
-		n, end := int(uint32(h.commit)), int(h.commit>>32)
+		n, end := int(uint32(commit)), int(commit>>32)
 		switch {
-		case h.spoolKey != 0 && inBolt[h.spoolKey]:
+		case key != 0 && inBolt[key]:
 			// spooled; killed before the slot was freed
 		case old.fp != sp.fp:
 			changed += uint64(min(n, 1<<16))
 		case !validRecords(a.data(i)[:min(end, slotDataSize)], n, end):
 			corrupt += uint64(min(n, 1<<16))
 		default:
-			h.spoolKey = 0
+			h.spoolKey.Store(0)
 			rec := a.data(i)[:end]
-			recovered = append(recovered, &batch{rec: rec, n: n, bytes: int64(end), slot: h})
+			recovered = append(recovered, &batch{batchState: batchState{rec: rec, n: n, bytes: int64(end), slot: h, slotIdx: i}})
 			continue
 		}
-		h.commit, h.spoolKey = 0, 0
+		h.commit.Store(0)
+		h.spoolKey.Store(0)
 	}
 	a.writeHeader(sp.fp) // after the slots of other keys are freed
 	inUse := make(map[int]bool, len(recovered))
 	for _, b := range recovered {
-		inUse[a.index(b.slot)] = true
+		inUse[b.slotIdx] = true
 	}
 	for i := a.nslots - 1; i >= 0; i-- {
 		if !inUse[i] {
 			a.free = append(a.free, int32(i))
 		}
 	}
-	slices.SortFunc(recovered, func(x, y *batch) int { return cmp.Compare(x.slot.gen, y.slot.gen) })
+	slices.SortFunc(recovered, func(x, y *batch) int { return cmp.Compare(x.slot.gen.Load(), y.slot.gen.Load()) })
 	var gen uint64
 	e.mu.Lock()
 	for _, b := range recovered {
-		gen = max(gen, b.slot.gen)
+		gen = max(gen, b.slot.gen.Load())
 		e.q.push(b)
 		e.queued.Add(b.bytes)
 		sp.replayed += uint64(b.n)
@@ -408,51 +405,6 @@ func validRecords(rec []byte, n, end int) bool {
 		off += l
 	}
 	return off == end
-}
-
-// checkRecord returns the length of the record at the start of rec and
-// whether it is well formed within the limits Validate enforces.
-func checkRecord(rec []byte) (int, bool) {
-	if len(rec) < 22 || rec[0] > 1 || int(rec[1]) > pecta.MaxGates || binary.LittleEndian.Uint32(rec[10:]) >= 1e9 ||
-		!recLatency(rec[14:]) {
-		return 0, false
-	}
-	off := 22
-	// limits are in characters, as Validate counts them: a valid string
-	// may take up to 4 bytes a character
-	str := func(limit int) bool {
-		if len(rec)-off < 2 {
-			return false
-		}
-		l := int(binary.LittleEndian.Uint16(rec[off:]))
-		start := off + 2
-		off = start + l
-		if l > limit*utf8.UTFMax || off > len(rec) {
-			return false
-		}
-		s := rec[start:off]
-		return utf8.Valid(s) && utf8.RuneCount(s) <= limit
-	}
-	if !str(pecta.MaxAgentIDLen) || !str(pecta.MaxToolLen) {
-		return 0, false
-	}
-	for range int(rec[1]) {
-		if len(rec)-off < 9 || rec[off] > 3 || !recLatency(rec[off+1:]) {
-			return 0, false
-		}
-		off += 9
-		if !str(pecta.MaxGateNameLen) || !str(pecta.MaxReasonLen) {
-			return 0, false
-		}
-	}
-	return off, true
-}
-
-// recLatency reports whether the float64 at the start of b is a latency
-// Validate accepts (finite, >= 0, at most 1e12 ms): a damaged one would
-// make the server refuse the whole batch it travels in.
-func recLatency(b []byte) bool {
-	return wire.ValidLatency(math.Float64frombits(binary.LittleEndian.Uint64(b)))
 }
 
 // closeArena unmaps the arena once nothing can touch a batch any more

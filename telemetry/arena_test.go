@@ -106,12 +106,12 @@ func craftSlot(t *testing.T, a *arena, i int, evs []*pecta.Event, key uint64, ta
 		t.Fatal("craftSlot grew past the slot")
 	}
 	h := a.slot(i)
-	h.commit = uint64(end)<<32 | uint64(len(evs))
+	h.commit.Store(uint64(end)<<32 | uint64(len(evs)))
 	if badCommit {
-		h.commit = uint64(end+3)<<32 | uint64(len(evs))
+		h.commit.Store(uint64(end+3)<<32 | uint64(len(evs)))
 	}
-	h.spoolKey = key
-	h.gen = uint64(i + 1)
+	h.spoolKey.Store(key)
+	h.gen.Store(uint64(i + 1))
 }
 
 func toolEvents(prefix string, n int) []*pecta.Event {
@@ -254,13 +254,16 @@ func TestArenaLargeEventsStayInSlots(t *testing.T) {
 	cfg := spoolConfig(srv, dir)
 	e := mustNew(t, cfg)
 	big := event("arena-agent", 0)
-	big.AgentID = strings.Repeat("a", pecta.MaxAgentIDLen)
+	// the largest valid record: every string at its limit in characters
+	// of 4 bytes each
+	const clef = "\U0001D11E"
+	big.AgentID = strings.Repeat(clef, pecta.MaxAgentIDLen)
 	big.Gates = make([]pecta.GateResult, pecta.MaxGates)
 	for k := range big.Gates {
-		big.Gates[k] = pecta.GateResult{Name: strings.Repeat("g", pecta.MaxGateNameLen-3) + strconv.Itoa(100+k),
-			Reason: strings.Repeat("r", pecta.MaxReasonLen), LatencyMS: 1, Passed: true}
+		big.Gates[k] = pecta.GateResult{Name: strings.Repeat(clef, pecta.MaxGateNameLen-3) + strconv.Itoa(100+k),
+			Reason: strings.Repeat(clef, pecta.MaxReasonLen), LatencyMS: 1, Passed: true}
 	}
-	if n := recordSize(big); n < slotDataSize/4 || n != len(appendRecord(nil, big, 1, 1)) {
+	if n := recordSize(big); n < maxRecordBytes-2*pecta.MaxToolLen*4 || n != len(appendRecord(nil, big, 1, 1)) {
 		t.Fatalf("record of %d bytes: not large enough, or miscounted", n)
 	}
 	a := e.q.arena
@@ -507,7 +510,7 @@ func TestArenaShardsDoNotHoardFreeSlots(t *testing.T) {
 		e.q.recycle(b)
 	}
 	s0 := &e.shards[0]
-	lockShard(s0)
+	lockOutside(s0)
 	nb := e.newBatch(s0) // shard 0 sealed its batch
 	spare := s0.spare
 	s0.mu.Unlock()

@@ -270,7 +270,7 @@ func BenchmarkSamplerKeep(b *testing.B) {
 	s.init(samplingAdaptive, 1)
 	b.ReportAllocs()
 	for b.Loop() {
-		if !s.keep("bench-agent") {
+		if !s.keep("bench-agent", goroutineHint()) {
 			b.Fatal("sampled out")
 		}
 	}
@@ -282,7 +282,7 @@ func BenchmarkSamplerKeepParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if !s.keep("bench-agent") {
+			if !s.keep("bench-agent", goroutineHint()) {
 				b.Error("sampled out")
 				return
 			}

@@ -140,3 +140,13 @@ func (e *Emitter) ticker() {
 		}
 	}
 }
+
+// now returns the time as unix seconds and nanoseconds: the ticker's
+// stamp while it is live, time.Now otherwise.
+func (c *clock) now() (int64, uint32) {
+	if v := c.stamp.Load(); v != 0 {
+		return int64(v >> stampNanoBits), uint32(v & (1<<stampNanoBits - 1))
+	}
+	t := time.Now()
+	return t.Unix(), uint32(t.Nanosecond())
+}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Errors returned by Track. Every refused event is counted in Stats under
@@ -53,10 +54,9 @@ type sendFunc func(ctx context.Context, body []byte, sig string) (accepted int, 
 // the background. Create it with New, feed it with Track, and end it with
 // Close. All methods are safe for concurrent use.
 //
-// Fields are grouped by who writes them: the first group is read by every
-// Track and written only by New and Close; every field Track writes sits
-// on cache lines of its own (shards, queued, sealed, act), so that one
-// core's Track does not invalidate what another core's Track reads.
+// The fields every Track writes (a shard, the sampler's counters, queued,
+// act) are padded onto cache lines of their own, so that one core's Track
+// does not invalidate what another core's Track reads.
 type Emitter struct {
 	set     settings
 	send    sendFunc
@@ -65,15 +65,14 @@ type Emitter struct {
 	log     *slog.Logger
 	shards  []shard
 	mask    uint32
+	nop     bool // NewNop: Track does nothing
 	closed  atomic.Bool
 	chunk   int64 // credit a shard takes from queued at a time
 
 	budget Budget
 	paceMu sync.Mutex // one sender at a time waits on the budget
 
-	_     [cacheLine]byte
-	clock clock // written by the ticker every tick: a line of its own
-	_     [cacheLine - 8]byte
+	clock clock // written by the ticker every tick: a line of its own (clock.go)
 
 	kick      chan struct{} // sealed batches are waiting (buffered 1); never sent by Track
 	notifyCh  chan struct{} // something to report to callbacks (buffered 1)
@@ -87,27 +86,25 @@ type Emitter struct {
 
 	_      [cacheLine]byte
 	queued atomic.Int64 // bytes not yet delivered (shards, sealed, in flight), plus shard credit
-	_      [cacheLine - 8]byte
+	_      [cacheLine]byte
 	// sealed is a lock-free stack of batches sealed by Track, not yet
 	// moved to the queue (collect does, under mu): Track never takes mu.
 	sealed  atomic.Pointer[batch]
 	sealedN atomic.Uint64 // batches ever sealed by Track (the ticker's rate estimate)
-	_       [cacheLine - 16]byte
-	// act is set by Track and cleared by the ticker every actSpan ticks
-	// (not every tick: each clear costs the next Track a cache miss); the
-	// ticker keeps ticking every millisecond while it is set. Nothing else
-	// on this line is written per tick.
+	_       [cacheLine]byte
+	// act is set by Track and cleared by the ticker every actSpan ticks;
+	// the ticker keeps the clock live while it is set.
 	act atomic.Uint32
 	// notifyReq asks the ticker to wake the loop (DropOldest evictions).
 	notifyReq atomic.Bool
-	_         [cacheLine - 8]byte
+	_         [cacheLine]byte
 
 	// Track-side drops: each counts an event as both tracked and dropped.
 	// (queue_full drops are counted per shard, sampled-out events by samp.)
 	dropInvalid, dropClosed atomic.Uint64
-	_                       [cacheLine - 16]byte
+	_                       [cacheLine]byte
 
-	ticks atomic.Uint64 // ticker wake-ups (tests), off the lines Track reads
+	ticks atomic.Uint64 // ticker wake-ups (tests)
 
 	sealMu sync.Mutex // serialises sealAll
 	mu     sync.Mutex // guards the queue and the delivery counters below
@@ -117,34 +114,21 @@ type Emitter struct {
 
 	life lifecycle // Flush/Close reporting, refused-key gate, own HTTP client
 
-	sp *spool // nil without Config.SpoolDir (spool.go)
+	sp *spool // nil without a spool (spool.go)
 
-	// shardBuf holds the shards of up to 4 Ps, on the same page as the
-	// fields above (one page walk fewer for a cold Track); more Ps get an
-	// array of their own.
-	shardBuf [4]shard
-	_        [cacheLine + emitterPad]byte // shardBuf[3]'s written fields off samp's header line
-
-	// samp is last: its header (read by every Track) follows the fields
-	// above and its 256 KB of counters come after everything else, so that
-	// the fields Track reads and writes sit on as few pages as they can (a
-	// cold Track, after the caller idled, pays a page walk for each).
 	samp sampler
 }
 
-// emitterPad aligns Emitter.samp (and so the sampler's counters, 32 bytes
-// each) to a cache line: the Emitter is a large allocation, so it starts
-// on a page. TestEmitterLayout checks it on 64-bit platforms.
-const emitterPad = 40
-
-// cacheLine is the padding unit: two 64-byte lines, since the adjacent-line
-// prefetcher of x86 cores pulls lines in pairs.
-const cacheLine = 128
-
-// shard is one of the buffers Track encodes into, one per P, padded to its
-// own cache lines.
+// shard is one of the buffers Track encodes into, padded to its own cache
+// lines. There are at least as many as GOMAXPROCS; goroutineHint spreads
+// the goroutines over them.
 type shard struct {
-	_        [cacheLine]byte
+	_ [cacheLine]byte
+	shardState
+	_ [cacheLine - unsafe.Sizeof(shardState{})%cacheLine]byte
+}
+
+type shardState struct {
 	mu       sync.Mutex
 	open     *batch // batch being filled
 	spare    *batch // recycled batches taken from Emitter.free
@@ -152,6 +136,10 @@ type shard struct {
 	credit   int64  // queue bytes reserved by this shard and not yet used
 	full     atomic.Uint64
 }
+
+// cacheLine is the padding unit: two 64-byte lines, since the adjacent-line
+// prefetcher of x86 cores pulls lines in pairs.
+const cacheLine = 128
 
 // New validates cfg, applies its defaults and starts the emitter's
 // goroutines. An invalid cfg gives a *ConfigError naming the field.
@@ -182,8 +170,9 @@ func newEmitter(set settings, send sendFunc) *Emitter {
 
 // startEmitter starts an emitter sending with send, or rel when not nil.
 func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
+	// four shards per P: two goroutines tracking at once rarely share one
 	n := 1
-	for n < runtime.GOMAXPROCS(0) {
+	for n < 4*runtime.GOMAXPROCS(0) {
 		n <<= 1
 	}
 	if send == nil && rel != nil { // for bodies not from the pool (spool.go)
@@ -204,11 +193,7 @@ func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 		clockDone: make(chan struct{}),
 	}
 	e.life.closeDone = make(chan struct{})
-	if n <= len(e.shardBuf) {
-		e.shards = e.shardBuf[:n]
-	} else {
-		e.shards = make([]shard, n)
-	}
+	e.shards = make([]shard, n)
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -235,20 +220,6 @@ func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 	go e.loop()
 	go e.ticker()
 	return e
-}
-
-// lockAnyShard locks some shard when the caller's own is busy (the caller
-// moved to another P after picking it, or sealAll holds it). It never
-// queues on a mutex, so that no Unlock has a waiter to wake.
-func (e *Emitter) lockAnyShard() *shard {
-	for {
-		for i := range e.shards {
-			if s := &e.shards[i]; s.mu.TryLock() {
-				return s
-			}
-		}
-		runtime.Gosched()
-	}
 }
 
 // invalidError is what Track returns for an invalid event.
@@ -407,7 +378,7 @@ func (e *Emitter) sealAll() uint64 {
 	e.mu.Unlock()
 	for i := range e.shards {
 		s := &e.shards[i]
-		lockShard(s)
+		lockOutside(s)
 		if s.open.n > 0 {
 			e.mu.Lock()
 			s.open = e.q.merge(s.open, e.set.batchSize)
@@ -427,10 +398,11 @@ func (e *Emitter) sealAll() uint64 {
 	return last
 }
 
-// lockShard locks s for a goroutine other than Track's (sealAll, Stats)
+// lockOutside locks s for a goroutine other than Track's (sealAll, Stats)
 // without ever queueing on the mutex: a Track unlocking s then never finds
-// a waiter to wake. Track holds a shard for tens of nanoseconds.
-func lockShard(s *shard) {
+// a waiter to wake (a futex call on the Track caller's goroutine). Track
+// holds a shard for tens of nanoseconds.
+func lockOutside(s *shard) {
 	for !s.mu.TryLock() {
 		runtime.Gosched()
 	}

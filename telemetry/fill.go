@@ -1,7 +1,6 @@
 package telemetry
 
 import (
-	"encoding/binary"
 	"time"
 )
 
@@ -53,24 +52,6 @@ func (q *queue) takeFull(batchSize int) *batch {
 		nx.bytes -= int64(off)
 	}
 	return b
-}
-
-// recordLen returns the length of the record at the start of rec (layout
-// in record.go).
-func recordLen(rec []byte) int {
-	ngates := int(rec[1])
-	off := 22
-	str := func() {
-		off += 2 + int(binary.LittleEndian.Uint16(rec[off:]))
-	}
-	str() // agent_id
-	str() // tool
-	for range ngates {
-		off += 9 // flags, latency
-		str()    // name
-		str()    // reason
-	}
-	return off
 }
 
 // refusing reports whether the gate would drop a batch unsent at now (the

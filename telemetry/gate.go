@@ -21,6 +21,9 @@ import (
 // (an RTB engine has six), in a pooled array for more (the pool may
 // allocate again after a garbage collection).
 func (e *Emitter) TrackResult(r *gate.Result) error {
+	if e.nop {
+		return nil
+	}
 	if r == nil {
 		var ev pecta.Event // no agent: refused and counted as invalid
 		return e.Track(&ev)
@@ -29,22 +32,23 @@ func (e *Emitter) TrackResult(r *gate.Result) error {
 		e.dropClosed.Add(1)
 		return ErrClosed
 	}
-	if !e.keep(r.AgentID) {
+	hint := goroutineHint()
+	if !e.keep(r.AgentID, hint) {
 		return nil
 	}
 	switch n := len(r.Gates); {
 	case n <= stackGates:
 		var gates [stackGates]pecta.GateResult
-		return e.trackResult(r, gates[:n])
+		return e.trackResult(r, gates[:n], hint)
 	case n <= pecta.MaxGates:
 		gates := gatesPool.Get().(*[pecta.MaxGates]pecta.GateResult)
-		err := e.trackResult(r, gates[:n])
+		err := e.trackResult(r, gates[:n], hint)
 		clear(gates[:n]) // drop the strings
 		gatesPool.Put(gates)
 		return err
 	default: // not from an Engine: Track refuses it
 		ev := r.Event()
-		return e.track(&ev, true)
+		return e.track(&ev, hint, true)
 	}
 }
 
@@ -59,23 +63,16 @@ var gatesPool = sync.Pool{New: func() any { return new([pecta.MaxGates]pecta.Gat
 // (len(gates) == len(r.Gates)); r is already kept by the sampler. Gates
 // that failFast aborted never ran and are left out, as in
 // gate.Result.AppendEvent.
-func (e *Emitter) trackResult(r *gate.Result, gates []pecta.GateResult) error {
+func (e *Emitter) trackResult(r *gate.Result, gates []pecta.GateResult, hint uint64) error {
 	n := 0
 	for i := range r.Gates {
-		// Field by field: a composite literal is built in a temporary and
-		// copied in 16-byte moves whose loads wait on the temporary's
-		// narrower stores (no store forwarding): most of the conversion's
-		// time in a profile.
 		g := &r.Gates[i]
 		if g.Aborted {
 			continue
 		}
-		d := &gates[n]
+		gates[n] = pecta.GateResult{Name: g.Name, Passed: g.Passed, LatencyMS: g.LatencyMS, Reason: g.Reason, Skipped: g.Skipped}
 		n++
-		d.Name, d.Passed, d.LatencyMS, d.Reason, d.Skipped = g.Name, g.Passed, g.LatencyMS, g.Reason, g.Skipped
 	}
-	gates = gates[:n]
-	var ev pecta.Event // field by field too (the same stall)
-	ev.AgentID, ev.Tool, ev.Gates, ev.Passed, ev.TotalLatencyMS = r.AgentID, r.Tool, gates, r.Passed, r.TotalLatencyMS
-	return e.track(&ev, true)
+	ev := pecta.Event{AgentID: r.AgentID, Tool: r.Tool, Gates: gates[:n], Passed: r.Passed, TotalLatencyMS: r.TotalLatencyMS}
+	return e.track(&ev, hint, true)
 }

@@ -1,11 +1,21 @@
 package telemetry
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // batch is one request's worth of events, as records (the sender builds
 // the JSON body once, in its own buffer). Batches are recycled through the
-// queue's free list, so steady state allocates none.
+// queue's free list, so steady state allocates none. Track writes rec, n
+// and bytes of its shard's open batch on every call: the padding keeps two
+// batches off a shared cache line.
 type batch struct {
+	batchState
+	_ [cacheLine - unsafe.Sizeof(batchState{})%cacheLine]byte
+}
+
+type batchState struct {
 	next  *batch
 	rec   []byte // records (see record.go)
 	n     int    // events in rec
@@ -14,11 +24,8 @@ type batch struct {
 	paced bool   // in flight, its first attempt already waited on the budget
 	body  *body  // the request body while a sender delivers it
 
-	slot *slotHeader // arena.go: rec lives in this arena slot; nil on the heap
-	// Track writes rec, n and bytes of a shard's open batch on every call:
-	// padding to 128 bytes (an allocator size class) keeps two batches off
-	// a shared cache line.
-	_ [48]byte
+	slot    *slotHeader // arena.go: rec lives in this arena slot; nil on the heap
+	slotIdx int         // the slot's index in the arena
 }
 
 func (b *batch) reset() {
@@ -108,7 +115,7 @@ func (q *queue) alloc() *batch {
 	if c < 4<<10 {
 		c = q.bodyCap
 	}
-	return &batch{rec: make([]byte, 0, c)}
+	return &batch{batchState: batchState{rec: make([]byte, 0, c)}}
 }
 
 // pushChain pushes a chain of batches (linked by next) on the free stack.

@@ -289,3 +289,81 @@ func (e *Emitter) adjustSampling(now time.Time) {
 // budgetGrantTimeout bounds a Budget's Grant, so that a slow shared store
 // cannot hold up the loop (which also seals batches).
 const budgetGrantTimeout = 250 * time.Millisecond
+
+// keep decides whether Track keeps an event of agentID, and counts it.
+func (e *Emitter) keep(agentID string, hint uint64) bool {
+	return e.samp.mode == samplingOff || e.samp.keep(agentID, hint)
+}
+
+// keep decides whether an event of agentID is kept, and counts it in the
+// stripe of the calling goroutine (hint).
+//
+// It draws no random number from the runtime (math/rand/v2 costs as much
+// as the rest of the decision): the decision is SplitMix64 applied to the
+// stripe's count of the slot, a counter it increments anyway. SplitMix64 is
+// a sequence generator of exactly that form (a counter through a strong
+// mixer), so the decisions within a slot are a pseudo-random sequence,
+// independent of the events' content and timing. An event of a slot that
+// keeps everything costs one hash, one atomic add and one load.
+func (s *sampler) keep(agentID string, hint uint64) bool {
+	i := s.slot(agentID)
+	k := hint >> (64 - sampleShift)
+	c := &s.counts[k][i]
+	n := c.seen.Add(1)
+	t := c.thr.Load()
+	if t == math.MaxUint64 || splitmix(n*0x9E3779B97F4A7C15+s.mix+uint64(i)<<sampleShift+k)>>sampleShift < t>>sampleShift {
+		return true
+	}
+	c.out.Add(1)
+	return false
+}
+
+func (s *sampler) slot(agentID string) uint32 {
+	return uint32(strHash(agentID, s.seed) >> (64 - sampleSlotBits))
+}
+
+// strHash hashes s for slot: a multiply-xorshift over the 8-byte words of
+// s, seeded per emitter and finished with MurmurHash3's fmix64, so that
+// every byte moves the slot. It costs half of hash/maphash for ids of a
+// few words (BenchmarkSamplerKeep), which matters on the sampled-out path.
+// It is not a defence against ids chosen to collide: a collision only
+// makes two agents share a sampling rate.
+func strHash(s string, seed uint64) uint64 {
+	const m = 0x9E3779B97F4A7C15
+	n := len(s)
+	h := seed ^ uint64(n)*m
+	switch {
+	case n > 16:
+		for i := 0; i < n-8; i += 8 {
+			h = (h ^ load64(s, i)) * m
+			h ^= h >> 29
+		}
+		h = (h ^ load64(s, n-8)) * m
+	case n >= 8:
+		h = (h ^ load64(s, 0)) * m
+		h ^= h >> 29
+		h = (h ^ load64(s, n-8)) * m
+	case n >= 4:
+		h = (h ^ uint64(load32(s, 0))<<32 ^ uint64(load32(s, n-4))) * m
+	case n > 0:
+		h = (h ^ uint64(s[0])<<16 ^ uint64(s[n>>1])<<8 ^ uint64(s[n-1])) * m
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>33
+}
+
+// load64 and load32 read the little-endian word of s at i (the compiler
+// turns the byte loads into one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func load32(s string, i int) uint32 {
+	s = s[i : i+4]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}

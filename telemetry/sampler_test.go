@@ -25,7 +25,7 @@ func (b fixedBudget) Grant(context.Context, float64) float64 { return b.rate }
 func (b fixedBudget) State() BudgetState                     { return BudgetState{Name: "fixed", Rate: b.rate} }
 func offer(s *sampler, agent string, n int) (kept int) {
 	for range n {
-		if s.keep(agent) {
+		if s.keep(agent, goroutineHint()) {
 			kept++
 		}
 	}

@@ -254,9 +254,9 @@ func BenchmarkArenaAppend(b *testing.B) {
 	var sum uint32
 	for _, mode := range []string{"heap", "arena", "arena+crc32c"} {
 		b.Run(mode, func(b *testing.B) {
-			bt := &batch{rec: make([]byte, 0, slotDataSize)}
+			bt := &batch{batchState: batchState{rec: make([]byte, 0, slotDataSize)}}
 			if mode != "heap" {
-				bt = &batch{rec: a.data(0), slot: a.slot(0)}
+				bt = &batch{batchState: batchState{rec: a.data(0), slot: a.slot(0)}}
 			}
 			b.ReportAllocs()
 			for b.Loop() {

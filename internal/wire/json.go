@@ -22,9 +22,9 @@ var safe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
-// AppendString appends s as a quoted JSON string. Invalid UTF-8 becomes
-// U+FFFD, as encoding/json does.
-func AppendString(dst []byte, s string) []byte {
+// AppendString appends s, a string or the bytes of one, as a quoted JSON
+// string. Invalid UTF-8 becomes U+FFFD, as encoding/json does.
+func AppendString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -55,7 +55,8 @@ func AppendString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		// (a conversion of at most 4 bytes that does not escape: no allocation)
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
