@@ -146,8 +146,6 @@ func (a *arena) data(i int) []byte {
 	return a.mem[off : off : off+slotDataSize]
 }
 
-
-
 // newBatch returns a batch whose records live in a free slot. When every
 // slot is taken it returns a starved batch: no record fits it (capacity
 // 0), so Track calls roomInSlot before appending, which finds it a slot or
