@@ -25,6 +25,11 @@ import (
 //     while the caller tracks; the caller tracks bursts of 100 events every
 //     5 ms (20k events/s at most, below what pectatest absorbs here) so that
 //     the pipeline keeps up and every event is kept.
+//   - slow: the server answers every request after 100 ms, so the queue
+//     fills to its bound (before the timer starts) and stays there; the
+//     caller tracks as in sending, every event kept by the sampler
+//     (SampleRate 1): most calls are refused, and the ones after each
+//     delivery are kept.
 //   - stalled: every request hangs in the server (latency 1h); the queue
 //     fills and Track starts refusing (ErrQueueFull), as fast as it can:
 //     most calls are refusals.
@@ -33,17 +38,28 @@ import (
 //
 // ns/op is the caller's wall time per event, pauses included.
 func BenchmarkTrackLatency(b *testing.B) {
-	for _, mode := range []string{"sending", "stalled", "down"} {
+	for _, mode := range []string{"sending", "slow", "stalled", "down"} {
 		b.Run(mode, func(b *testing.B) {
 			c := startChild(b)
+			var cfg telemetry.Config
 			switch mode {
+			case "slow":
+				c.latency(b, 100*time.Millisecond)
+				cfg.SampleRate = 1
 			case "stalled":
 				c.latency(b, time.Hour)
 			case "down":
 				c.down(b)
 			}
-			em := newEmitter(b, c, true, telemetry.Config{})
+			em := newEmitter(b, c, true, cfg)
 			ev := benchEvent()
+			if mode == "slow" { // fill the queue to its bound
+				for i := 0; em.Track(&ev) == nil; i++ {
+					if i > 1<<24 {
+						b.Fatal("the queue never filled")
+					}
+				}
+			}
 			n := min(b.N, 1<<22)
 			kept := make([]int64, 0, n)
 			refused := make([]int64, 0, n)
@@ -53,7 +69,7 @@ func BenchmarkTrackLatency(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				if mode == "sending" && i%100 == 99 {
+				if (mode == "sending" || mode == "slow") && i%100 == 99 {
 					time.Sleep(5 * time.Millisecond)
 				}
 				t0 := time.Now()

@@ -248,9 +248,6 @@ func (e *Emitter) roomInSlot(s *shard, size int) *batch {
 // nil when every slot is taken. It allocates no starved batch.
 func (e *Emitter) freeSlotBatch() *batch {
 	if b := e.q.takeFree(); b != nil {
-		if rest := b.next; rest != nil {
-			e.q.pushChain(rest)
-		}
 		b.reset()
 		return b
 	}

@@ -90,7 +90,7 @@ func (e *Emitter) ticker() {
 			return
 		}
 		e.ticks.Add(1)
-		n := e.sealedN.Load()
+		waiting, n := e.sealedWaiting()
 		busy := n-sealedN > burstBatches
 		sealedN = n
 		if e.act.Load() != 0 {
@@ -128,7 +128,10 @@ func (e *Emitter) ticker() {
 		}
 		// batches sealed by Track, or moved to the queue by Stats or
 		// DropOldest, wait for a sender
-		if e.sealed.Load() != nil || e.q.listLen.Load() > 0 {
+		if fast {
+			e.q.topUp(len(e.shards) + 2)
+		}
+		if waiting || e.q.listLen.Load() > 0 {
 			select {
 			case e.kick <- struct{}{}:
 			default:

@@ -87,11 +87,6 @@ type Emitter struct {
 	_      [cacheLine]byte
 	queued atomic.Int64 // bytes not yet delivered (shards, sealed, in flight), plus shard credit
 	_      [cacheLine]byte
-	// sealed is a lock-free stack of batches sealed by Track, not yet
-	// moved to the queue (collect does, under mu): Track never takes mu.
-	sealed  atomic.Pointer[batch]
-	sealedN atomic.Uint64 // batches ever sealed by Track (the ticker's rate estimate)
-	_       [cacheLine]byte
 	// act is set by Track and cleared by the ticker every actSpan ticks;
 	// the ticker keeps the clock live while it is set.
 	act atomic.Uint32
@@ -131,7 +126,6 @@ type shard struct {
 type shardState struct {
 	mu       sync.Mutex
 	open     *batch // batch being filled
-	spare    *batch // recycled batches taken from Emitter.free
 	accepted uint64 // events ever accepted into this shard
 	credit   int64  // queue bytes reserved by this shard and not yet used
 	full     atomic.Uint64
@@ -203,7 +197,7 @@ func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 	e.chunk = min(16<<10, set.maxQueueBytes/int64(8*max(n, 4)))
 	e.openArena() // arena.go: before the shards take batches
 	for i := range e.shards {
-		e.shards[i].open = e.newBatch(&e.shards[i])
+		e.shards[i].open = e.q.newBatch()
 	}
 	e.sendCtx, e.cancelCtx = context.WithCancel(context.Background())
 	e.notif.init(e)
@@ -288,83 +282,49 @@ func (e *Emitter) makeRoom() bool {
 }
 
 // seal hands shard s's open batch to the senders and gives s a fresh one.
-// It takes no lock but s.mu (held by the caller) and wakes nobody: the
-// batch goes on the lock-free sealed stack, which the senders check after
-// every batch and the ticker every millisecond.
+// It takes no lock but s.mu (held by the caller) and the handoff's, and
+// wakes nobody: the senders collect sealed batches after every batch, and
+// the ticker every millisecond.
 func (e *Emitter) seal(s *shard) {
 	b := s.open
 	if b.n >= e.set.batchSize && int64(len(b.rec)) != e.q.recHint.Load() {
 		e.q.recHint.Store(int64(len(b.rec)))
 	}
-	s.open = e.newBatch(s)
-	warm(s.open)
-	for {
-		top := e.sealed.Load()
-		b.next = top
-		if e.sealed.CompareAndSwap(top, b) {
-			e.sealedN.Add(1) // same cache line as sealed: no extra miss
-			return
-		}
+	h := &e.q.hand
+	h.mu.Lock()
+	h.sealed = append(h.sealed, b)
+	h.sealedN++
+	nb := pop(&h.free)
+	h.mu.Unlock()
+	if nb == nil {
+		nb = e.q.alloc() // the ticker's spares ran out
 	}
-}
-
-// warm writes zeros over the first lines of b's record buffer, where the
-// next Track writes its record: the buffer was last read by a sender on
-// another core, and the call that seals a batch (already busy) takes the
-// cache misses instead of the next one, which may come after the caller
-// idled, when every line it touches is cold (its p99.9). The bytes are
-// past b.rec's length: nothing reads them.
-func warm(b *batch) {
-	r := b.rec[len(b.rec):cap(b.rec)]
-	clear(r[:min(len(r), 2*64)])
+	nb.reset()
+	s.open = nb
 }
 
 // collect moves the batches sealed by Track to the queue, oldest first.
 // The caller holds e.mu.
 func (e *Emitter) collect() {
-	top := e.sealed.Swap(nil)
-	if top == nil {
-		return
+	h := &e.q.hand
+	lockOutside(&h.mu)
+	sealed := h.sealed
+	h.sealed = h.spare[:0]
+	h.mu.Unlock()
+	for _, b := range sealed {
+		e.q.push(b)
 	}
-	var fifo *batch
-	for top != nil { // reverse the stack
-		next := top.next
-		top.next = fifo
-		fifo = top
-		top = next
-	}
-	for fifo != nil {
-		next := fifo.next
-		e.q.push(fifo)
-		fifo = next
-	}
+	clear(sealed)
+	h.spare = sealed[:0]
 }
 
-// newBatch returns an empty batch for shard s, whose lock the caller holds:
-// from the shard's spares, else from the free stack (taken whole), else a
-// new one.
-func (e *Emitter) newBatch(s *shard) *batch {
-	b := s.spare
-	if b == nil {
-		b = e.q.takeFree()
-		if b != nil && e.q.arena != nil {
-			// arena.go: the slots are the queue's bound, so a shard keeps
-			// none spare: another shard whose slot fills must find the
-			// free ones (found in review: one shard held 99 free slots
-			// while another refused events as queue_full)
-			if rest := b.next; rest != nil {
-				e.q.pushChain(rest)
-			}
-			b.next = nil
-		}
-	}
-	if b == nil {
-		b = e.q.alloc()
-	} else {
-		s.spare = b.next
-	}
-	b.reset()
-	return b
+// sealedWaiting reports whether Track has sealed batches that are not yet
+// in the queue, and how many it ever sealed.
+func (e *Emitter) sealedWaiting() (waiting bool, total uint64) {
+	h := &e.q.hand
+	lockOutside(&h.mu)
+	defer h.mu.Unlock()
+	return len(h.sealed) > 0, h.sealedN
 }
 
 // sealAll seals every non-empty shard, merging partial batches so that
@@ -378,7 +338,7 @@ func (e *Emitter) sealAll() uint64 {
 	e.mu.Unlock()
 	for i := range e.shards {
 		s := &e.shards[i]
-		lockOutside(s)
+		lockOutside(&s.mu)
 		if s.open.n > 0 {
 			e.mu.Lock()
 			s.open = e.q.merge(s.open, e.set.batchSize)
@@ -398,12 +358,13 @@ func (e *Emitter) sealAll() uint64 {
 	return last
 }
 
-// lockOutside locks s for a goroutine other than Track's (sealAll, Stats)
-// without ever queueing on the mutex: a Track unlocking s then never finds
-// a waiter to wake (a futex call on the Track caller's goroutine). Track
-// holds a shard for tens of nanoseconds.
-func lockOutside(s *shard) {
-	for !s.mu.TryLock() {
+// lockOutside locks mu, a lock Track takes too (a shard's, the
+// handoff's), for another goroutine, without ever queueing on the mutex: a
+// Track unlocking mu then never finds a waiter to wake (a futex call on the
+// Track caller's goroutine). Track holds these locks for tens of
+// nanoseconds.
+func lockOutside(mu *sync.Mutex) {
+	for !mu.TryLock() {
 		runtime.Gosched()
 	}
 }

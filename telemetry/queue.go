@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -49,11 +50,8 @@ type queue struct {
 	inflight     []*batch
 	inflightEvts uint64
 
-	// free is a lock-free stack of recycled batches: recycle pushes
-	// (senders, without mu), Track takes the whole stack at once into its
-	// shard, and newBatch takes one. Taking the whole stack avoids ABA.
-	free     atomic.Pointer[batch]
-	nfree    atomic.Int64 // about the batches in free (a bound, not an exact count)
+	// hand passes batches between Track and the emitter's goroutines
+	hand handoff
 	recHint  atomic.Int64 // record bytes of the last full batch: sizes new batches
 	arena    *arena       // arena.go: slots for records when the spool is on
 	maxFree  int
@@ -82,25 +80,44 @@ func (q *queue) init(batchSize, shards int, maxQueueBytes int64) {
 	q.inflight = make([]*batch, 0, 4)
 }
 
-// newBatch returns an empty batch from the free list or a new one. It
-// takes no lock (Track's shards use takeFree instead).
+// handoff is where Track leaves the batches it seals and takes empty
+// ones, so that Track never takes Emitter.mu, which the senders hold. Every
+// side holds its lock for a few instructions; the emitter's own goroutines
+// take it with lockOutside, so that Track never finds a waiter to wake.
+type handoff struct {
+	mu      sync.Mutex
+	sealed  []*batch // sealed by Track, oldest first, not yet in the queue
+	free    []*batch // empty batches, ready for Track
+	sealedN uint64   // batches Track ever sealed (the ticker's rate estimate)
+	spare   []*batch // collect's other sealed slice (guarded by Emitter.mu)
+}
+
+// newBatch returns an empty batch from the free list or a new one.
 func (q *queue) newBatch() *batch {
 	b := q.takeFree()
 	if b == nil {
 		b = q.alloc()
-	} else if rest := b.next; rest != nil {
-		q.pushChain(rest)
 	}
 	b.reset()
 	return b
 }
 
-// takeFree takes the whole free stack, or returns nil.
+// takeFree returns a free batch, or nil when there is none.
 func (q *queue) takeFree() *batch {
-	b := q.free.Swap(nil)
-	if b != nil {
-		q.nfree.Store(0)
+	h := &q.hand
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return pop(&h.free)
+}
+
+func pop(l *[]*batch) *batch {
+	n := len(*l)
+	if n == 0 {
+		return nil
 	}
+	b := (*l)[n-1]
+	(*l)[n-1] = nil
+	*l = (*l)[:n-1]
 	return b
 }
 
@@ -118,32 +135,51 @@ func (q *queue) alloc() *batch {
 	return &batch{batchState: batchState{rec: make([]byte, 0, c)}}
 }
 
-// pushChain pushes a chain of batches (linked by next) on the free stack.
-func (q *queue) pushChain(first *batch) {
-	last, n := first, int64(1)
-	for last.next != nil {
-		last = last.next
-		n++
-	}
-	for {
-		top := q.free.Load()
-		last.next = top
-		if q.free.CompareAndSwap(top, first) {
-			q.nfree.Add(n)
-			return
-		}
-	}
-}
-
 // recycle returns a finished batch to the free list. b may be reused by
-// Track from then on. It takes no lock.
+// Track from then on.
 func (q *queue) recycle(b *batch) {
-	if !q.arena.recycle(b) || q.nfree.Load() >= int64(q.maxFree) || cap(b.rec) > 2*maxBatchBytes { // arena.go
+	if !q.arena.recycle(b) || cap(b.rec) > 2*maxBatchBytes { // arena.go
 		q.arena.put(b)
 		return
 	}
 	b.next = nil
-	q.pushChain(b)
+	h := &q.hand
+	lockOutside(&h.mu)
+	if len(h.free) < q.maxFree {
+		h.free = append(h.free, b)
+		b = nil
+	}
+	h.mu.Unlock()
+	if b != nil { // the free list is full
+		q.arena.put(b)
+	}
+}
+
+// topUp keeps spare free batches ready for Track, so that sealing a batch
+// never allocates on Track's goroutine while a backlog holds every batch
+// (an allocation of a batch buffer there cost the caller microseconds,
+// and the GC's assists more). The ticker calls it; with the arena, slots
+// are taken from the arena instead.
+func (q *queue) topUp(spares int) {
+	if q.arena != nil {
+		return
+	}
+	for {
+		h := &q.hand
+		lockOutside(&h.mu)
+		n := len(h.free)
+		h.mu.Unlock()
+		if n >= spares {
+			return
+		}
+		b := q.alloc()
+		// touch the buffer's pages here: memory fresh from the OS faults
+		// on its first write, which would be Track's
+		clear(b.rec[:cap(b.rec)])
+		lockOutside(&h.mu)
+		h.free = append(h.free, b)
+		h.mu.Unlock()
+	}
 }
 
 // push seals b and appends it to the FIFO.

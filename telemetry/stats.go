@@ -78,7 +78,7 @@ type DropReport struct {
 // every shard lock, so call it for monitoring, not per event.
 func (e *Emitter) Stats() Stats {
 	for i := range e.shards {
-		lockOutside(&e.shards[i])
+		lockOutside(&e.shards[i].mu)
 	}
 	e.mu.Lock()
 	e.collect()

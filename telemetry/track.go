@@ -82,12 +82,15 @@ func (e *Emitter) track(ev *pecta.Event, hint uint64, sampled bool) error {
 		// validated first, so that an invalid event is refused as invalid
 		// and never costs a valid one its place.
 		if plain && (s.credit < int64(size) || b.slot != nil && cap(b.rec)-len(b.rec) < size) {
-			s.mu.Unlock()
-			if err := e.validate(ev); err != nil {
-				return err
-			}
 			plain = false
-			continue
+			if !asciiStrings(ev) {
+				s.mu.Unlock()
+				if err := e.validate(ev); err != nil {
+					return err
+				}
+				continue
+			}
+			// ASCII: valid (checkedSize checked the rest)
 		}
 		if s.credit < int64(size) && !e.reserve(s, int64(size)) {
 			s.full.Add(1)
@@ -142,6 +145,29 @@ func (e *Emitter) lockShard(hint uint64) *shard {
 	s := &e.shards[i]
 	s.mu.Lock()
 	return s
+}
+
+// asciiStrings reports whether every string of ev is ASCII: the check
+// Track's slow paths make before a bound can refuse the event (the kept
+// path learns it from putRecord's copy).
+func asciiStrings(ev *pecta.Event) bool {
+	acc := orBytes(ev.AgentID) | orBytes(ev.Tool)
+	for i := range ev.Gates {
+		acc |= orBytes(ev.Gates[i].Name) | orBytes(ev.Gates[i].Reason)
+	}
+	return acc&0x8080808080808080 == 0
+}
+
+// orBytes returns the bytes of s ORed together, eight at a time.
+func orBytes(s string) uint64 {
+	var acc uint64
+	for ; len(s) >= 8; s = s[8:] {
+		acc |= load64(s, 0)
+	}
+	for i := range len(s) {
+		acc |= uint64(s[i])
+	}
+	return acc
 }
 
 // validate is Track's full check of an event its fast checks did not
