@@ -51,7 +51,7 @@ type queue struct {
 	inflightEvts uint64
 
 	// hand passes batches between Track and the emitter's goroutines
-	hand handoff
+	hand     handoff
 	recHint  atomic.Int64 // record bytes of the last full batch: sizes new batches
 	arena    *arena       // arena.go: slots for records when the spool is on
 	maxFree  int
