@@ -64,7 +64,7 @@ import (
 const (
 	arenaFile       = "arena.mmap"
 	arenaMagic      = "PECTAAR2" // 2: strings after the fixed fields (record.go)
-	arenaHeaderSize = 4096       // file header: magic | slot size u32 | slots u32 | fingerprint [16]
+	arenaHeaderSize = 4096       // file header: magic | slot size u32 | slots u32
 	slotSize        = 144 << 10  // one batch's records and its header: the largest valid record fits
 	slotHeaderSize  = 64
 	slotDataSize    = slotSize - slotHeaderSize
@@ -234,10 +234,7 @@ func (e *Emitter) roomInSlot(s *shard, size int) *batch {
 		if old == nil {
 			break
 		}
-		e.queued.Add(-old.bytes)
-		e.q.drop(ReasonQueueFull, uint64(old.n), nil)
-		e.q.completed(old)
-		e.q.recycle(old)
+		e.dropListed(old, ReasonQueueFull, nil)
 		e.notifyReq.Store(true) // the ticker wakes the loop: Track does not
 	}
 	a.starved.Add(1)
@@ -270,11 +267,11 @@ func arenaSlots(shards int, maxQueueBytes int64) int {
 // runs in newEmitter before the shards take their first batches; without a
 // usable spool there is no arena.
 func (e *Emitter) openArena() {
-	sp := e.set.spool.open
-	if sp == nil || sp.st == nil || sp.failed != nil || arenaOff {
+	sp := e.sp
+	if sp == nil || arenaOff {
 		return
 	}
-	path := filepath.Join(sp.dir, arenaFile)
+	path := filepath.Join(sp.st.Dir(), arenaFile)
 	a, old, err := mapArena(path, arenaSlots(len(e.shards), e.set.maxQueueBytes))
 	if errors.Is(err, errArenaUnsupported) {
 		return
@@ -284,12 +281,8 @@ func (e *Emitter) openArena() {
 		return
 	}
 	a.log = e.log
-	inBolt := make(map[uint64]bool, len(sp.recs))
-	for _, r := range sp.recs {
-		inBolt[r.seq] = true
-	}
 	var recovered []*batch
-	var corrupt, changed uint64
+	var corrupt uint64
 	for i := range a.nslots {
 		h := a.slot(i)
 		commit, key := h.commit.Load(), h.spoolKey.Load()
@@ -302,10 +295,8 @@ func (e *Emitter) openArena() {
 		}
 		n, end := int(uint32(commit)), int(commit>>32)
 		switch {
-		case key != 0 && inBolt[key]:
+		case key != 0 && sp.inSpool[key]:
 			// spooled; killed before the slot was freed
-		case old.fp != sp.fp:
-			changed += uint64(min(n, 1<<16))
 		case !validRecords(a.data(i)[:min(end, slotDataSize)], n, end):
 			corrupt += uint64(min(n, 1<<16))
 		default:
@@ -317,7 +308,7 @@ func (e *Emitter) openArena() {
 		h.commit.Store(0)
 		h.spoolKey.Store(0)
 	}
-	a.writeHeader(sp.fp) // after the slots of other keys are freed
+	a.writeHeader()
 	inUse := make(map[int]bool, len(recovered))
 	for _, b := range recovered {
 		inUse[b.slotIdx] = true
@@ -337,8 +328,7 @@ func (e *Emitter) openArena() {
 		sp.replayed += uint64(b.n)
 	}
 	e.q.drop(ReasonSpoolCorrupt, corrupt, errSpoolCorrupt("arena slot"))
-	e.q.drop(ReasonSpoolKeyChanged, changed, errSpoolKeyChanged)
-	sp.replayed += corrupt + changed
+	sp.replayed += corrupt
 	e.mu.Unlock()
 	for cur := arenaGen.Load(); cur < gen && !arenaGen.CompareAndSwap(cur, gen); cur = arenaGen.Load() {
 	}
@@ -349,21 +339,16 @@ func (e *Emitter) openArena() {
 			events += uint64(b.n)
 		}
 		e.log.Info("telemetry: spool: re-queueing events tracked but not yet spooled by an earlier process",
-			slog.String("dir", sp.dir), slog.Uint64("events", events), slog.Int("batches", len(recovered)))
+			slog.String("dir", sp.st.Dir()), slog.Uint64("events", events), slog.Int("batches", len(recovered)))
 	}
 	if corrupt > 0 {
 		e.spoolError(fmt.Errorf("telemetry: spool arena: %d events in corrupt slots skipped (reason %s)", corrupt, ReasonSpoolCorrupt))
-	}
-	if changed > 0 {
-		e.spoolError(fmt.Errorf("telemetry: spool arena: %d events were tracked under other keys and are dropped (reason %s)",
-			changed, ReasonSpoolKeyChanged))
 	}
 }
 
 // arenaOld is what the file said before this process took it over.
 type arenaOld struct {
 	slots int
-	fp    [16]byte
 }
 
 // readArenaHeader parses the file header; ok is false for a new or
@@ -373,16 +358,14 @@ func readArenaHeader(h []byte) (old arenaOld, ok bool) {
 		return old, false
 	}
 	old.slots = int(binary.LittleEndian.Uint32(h[12:]))
-	copy(old.fp[:], h[16:32])
 	return old, old.slots > 0 && old.slots <= 1<<20
 }
 
-func (a *arena) writeHeader(fp [16]byte) {
+func (a *arena) writeHeader() {
 	h := a.mem[:32]
 	copy(h, arenaMagic)
 	binary.LittleEndian.PutUint32(h[8:], slotSize)
 	binary.LittleEndian.PutUint32(h[12:], uint32(a.nslots))
-	copy(h[16:], fp[:])
 }
 
 // validRecords reports whether rec holds exactly n well-formed records in
@@ -418,6 +401,6 @@ func (e *Emitter) closeArena() {
 	unmapArena(a)
 	if kept > 0 {
 		e.log.Info("telemetry: spool: events not yet spooled kept in the arena for the next process",
-			slog.String("dir", e.sp.dir), slog.Uint64("events", kept))
+			slog.String("dir", e.sp.st.Dir()), slog.Uint64("events", kept))
 	}
 }

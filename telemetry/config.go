@@ -164,31 +164,19 @@ type Config struct {
 	// and counted like OnDrop's.
 	OnError func(error)
 
-	// Disk spool (spool.go). SpoolDir, if set, turns it on: every sealed
-	// batch is encoded and signed once, written to a file in this
-	// directory (created with mode 0700 if missing) before it is sent, and
-	// removed once the server accepted it or it was dropped for a counted
-	// reason, so that a crash, a SIGKILL or a restart loses nothing that
-	// reached the spool. On Linux the records of batches not yet spooled
-	// live in a shared file mapping there too (arena.mmap: preallocated
-	// 128 KiB slots, one per 16 KiB of MaxQueueBytes (64 to 1024), one per
-	// shard and 40 more; 69 MiB with the defaults on 2 cores), so that a
-	// process kill loses no event Track accepted. The next emitter on the same directory delivers
-	// what is left first, with the same bytes and signature. One emitter at
-	// a time may own a directory (New returns an error matching
-	// ErrSpoolLocked otherwise). A directory that cannot be used makes the
-	// emitter keep events in memory and say so (Stats.SpoolError, an ERROR
-	// log record, OnError). Default "": memory only.
-	SpoolDir string
+	// Spool, if set, turns on the disk spool: every sealed batch is
+	// written to it before it is sent and removed once delivered or
+	// dropped for a counted reason, so that a crash, a SIGKILL or a
+	// restart loses nothing that reached it; on Linux the batches not yet
+	// spooled live in a file mapping in Spool.Dir() too, so that a kill
+	// loses no event Track accepted. The next emitter on the same spool
+	// delivers what is left first. Open one with the telemetry/spool
+	// module (spool.Open); the emitter closes it. Default nil: memory only.
+	Spool Spool `json:"-"`
 	// MaxSpoolBytes bounds the batches held in the spool; past it the
 	// Overflow policy applies (reason "spool_full"). At least 1 MiB.
 	// Default DefaultMaxSpoolBytes (256 MiB).
-	MaxSpoolBytes int64
-	// SpoolNoSync skips the fsync after each spool write. A process crash
-	// still loses nothing once a batch was written; a power loss or kernel
-	// crash may lose the last writes or corrupt the file (detected on the
-	// next New, counted and skipped). Default false: fsync every write.
-	SpoolNoSync bool
+	MaxSpoolBytes int64 `json:",omitempty"`
 }
 
 // ConfigError reports an invalid Config field. It never contains a key.
@@ -225,7 +213,8 @@ type settings struct {
 	// authProbeMin and authProbeMax bound the interval between probes
 	// while the server refuses the key (see fatal.go).
 	authProbeMin, authProbeMax time.Duration
-	spool                      spoolSettings // spool.go
+	spool                      Spool
+	maxSpoolBytes              int64
 }
 
 func (c *Config) settings() (settings, error) {
@@ -348,8 +337,14 @@ func (c *Config) settings() (settings, error) {
 		s.requestsPerMin = c.RequestsPerMinute
 	}
 	s.authProbeMin, s.authProbeMax = authProbeMin, authProbeMax
-	if s.spool, err = c.spoolSettings(); err != nil { // spool.go
-		return settings{}, err
+	s.spool = c.Spool
+	switch {
+	case c.MaxSpoolBytes == 0:
+		s.maxSpoolBytes = DefaultMaxSpoolBytes
+	case c.MaxSpoolBytes < minSpoolBytes:
+		return bad("MaxSpoolBytes", "must be at least 1 MiB")
+	default:
+		s.maxSpoolBytes = c.MaxSpoolBytes
 	}
 	s.budget = c.Budget
 	if s.budget == nil {

@@ -146,12 +146,6 @@ func New(cfg Config) (*Emitter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := openSpool(&set); err != nil { // spool.go
-		if own != nil {
-			own.CloseIdleConnections()
-		}
-		return nil, err
-	}
 	e := startEmitter(set, nil, send)
 	e.life.ownHTTP = own
 	return e, nil
@@ -195,13 +189,14 @@ func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 	e.budget = set.budget
 	e.q.init(set.batchSize, n, set.maxQueueBytes)
 	e.chunk = min(16<<10, set.maxQueueBytes/int64(8*max(n, 4)))
-	e.openArena() // arena.go: before the shards take batches
+	e.sp = newSpool(&set)
+	e.attachSpool() // spool.go: queues an earlier process's batches
+	e.openArena()   // arena.go: before the shards take batches
 	for i := range e.shards {
 		e.shards[i].open = e.q.newBatch()
 	}
 	e.sendCtx, e.cancelCtx = context.WithCancel(context.Background())
 	e.notif.init(e)
-	e.attachSpool() // spool.go: replays an earlier process's batches
 	if e.sp != nil {
 		e.senders.Add(1)
 		go e.spooler()
@@ -272,13 +267,19 @@ func (e *Emitter) makeRoom() bool {
 		if b == nil {
 			return false
 		}
-		e.queued.Add(-b.bytes)
-		e.q.drop(ReasonQueueFull, uint64(b.n), nil)
-		e.q.completed(b)
-		e.q.recycle(b)
+		e.dropListed(b, ReasonQueueFull, nil)
 	}
 	e.notifyReq.Store(true) // the ticker wakes the loop: Track does not
 	return true
+}
+
+// dropListed drops b, taken from the queue's list, counting its events
+// under reason. The caller holds e.mu.
+func (e *Emitter) dropListed(b *batch, reason string, err error) {
+	e.queued.Add(-b.bytes)
+	e.q.drop(reason, uint64(b.n), err)
+	e.q.completed(b)
+	e.q.recycle(b)
 }
 
 // seal hands shard s's open batch to the senders and gives s a fresh one.

@@ -41,7 +41,7 @@ func (b *batch) reset() {
 // free list and the delivery counters. Every field is guarded by Emitter.mu
 // except the atomic ones (the free list, listLen).
 type queue struct {
-	head, tail   *batch
+	list         fifo[*batch] // sealed, oldest first
 	mergeTail    *batch       // partial batches merged by sealAll, not yet sealed
 	queuedEvents uint64       // events in the list and in mergeTail
 	listLen      atomic.Int32 // batches in the list; read without the lock by the ticker
@@ -182,37 +182,38 @@ func (q *queue) topUp(spares int) {
 	}
 }
 
-// push seals b and appends it to the FIFO.
+// push seals b and appends it to the list.
 func (q *queue) push(b *batch) {
 	q.lastSeq++
 	b.seq = q.lastSeq
-	b.next = nil
-	if q.tail == nil {
-		q.head = b
-	} else {
-		q.tail.next = b
-	}
-	q.tail = b
-	q.listLen.Add(1)
-	q.queuedEvents += uint64(b.n)
-	q.listBytes += b.bytes
+	q.listed(b, +1)
+	q.list.push(b)
+}
+
+// unshift puts b, taken from the list, back at its head.
+func (q *queue) unshift(b *batch) {
+	q.listed(b, +1)
+	q.list.unshift(b)
 }
 
 // popHead removes the oldest sealed batch, or returns nil.
 func (q *queue) popHead() *batch {
-	b := q.head
-	if b == nil {
-		return nil
+	b, ok := q.list.pop()
+	if ok {
+		q.listed(b, -1)
 	}
-	q.head = b.next
-	if q.head == nil {
-		q.tail = nil
-	}
-	b.next = nil
-	q.listLen.Add(-1)
-	q.queuedEvents -= uint64(b.n)
-	q.listBytes -= b.bytes
 	return b
+}
+
+// listed counts b in (+1) or out of (-1) the list.
+func (q *queue) listed(b *batch, sign int) {
+	q.listLen.Add(int32(sign))
+	q.listBytes += int64(sign) * b.bytes
+	if sign > 0 {
+		q.queuedEvents += uint64(b.n)
+	} else {
+		q.queuedEvents -= uint64(b.n)
+	}
 }
 
 // merge moves the events of a shard's open batch into mergeTail, sealing
@@ -288,8 +289,8 @@ func (q *queue) waitChan() chan struct{} {
 // not yet delivered or dropped, or 0 when there is none.
 func (q *queue) oldestUnfinished() uint64 {
 	var min uint64
-	if q.head != nil {
-		min = q.head.seq
+	if h := q.list.front(); h != nil {
+		min = h.seq
 	}
 	for _, b := range q.inflight {
 		if min == 0 || b.seq < min {
@@ -315,4 +316,46 @@ func (q *queue) drop(reason string, n uint64, err error) {
 	if err != nil {
 		r.Err = err
 	}
+}
+
+// takeFull moves the oldest sealed batch in flight, topped up to batchSize
+// events from the batches behind it (within maxBatchBytes). Events only
+// move to an older batch, so Flush, which waits by sequence number, still
+// sees every event it waits for finish. The caller holds Emitter.mu.
+func (q *queue) takeFull(batchSize int) *batch {
+	b := q.take()
+	if b == nil || q.arena != nil { // arena.go: slots never grow (and the spool sends batches as sealed)
+		return b
+	}
+	for b.n < batchSize && q.list.len() > 0 {
+		nx := q.list.front()
+		off, k := 0, 0
+		for k < batchSize-b.n && off < len(nx.rec) {
+			l := recordLen(nx.rec[off:])
+			if len(b.rec)+off+l > maxBatchBytes {
+				break
+			}
+			off += l
+			k++
+		}
+		if k == 0 {
+			break
+		}
+		b.rec = append(b.rec, nx.rec[:off]...)
+		b.n += k
+		b.bytes += int64(off)
+		q.inflightEvts += uint64(k)
+		if k == nx.n {
+			q.popHead()
+			q.completed(nx)
+			q.recycle(nx)
+			continue
+		}
+		q.queuedEvents -= uint64(k)
+		q.listBytes -= int64(off)
+		nx.rec = nx.rec[:copy(nx.rec, nx.rec[off:])]
+		nx.n -= k
+		nx.bytes -= int64(off)
+	}
+	return b
 }

@@ -28,6 +28,37 @@ const initialBodyCap = 32 << 10
 // maxPooledBody: larger bodies are left to the GC.
 const maxPooledBody = 1 << 20
 
+func (e *Emitter) newSendBuffers() *sendBuffers {
+	buf := &sendBuffers{bodyCap: initialBodyCap}
+	if !e.set.sk.IsZero() {
+		buf.signer = hmacsig.NewSigner(e.set.sk.reveal())
+	}
+	return buf
+}
+
+// encode appends the body of a batch of records rec to dst (a new buffer
+// when dst is nil) and signs it: once, over exactly the bytes sent; every
+// retry reuses both.
+func (buf *sendBuffers) encode(rec, dst []byte) (body []byte, sig string) {
+	if dst == nil {
+		dst = make([]byte, 0, buf.bodyCap)
+	}
+	body = append(dst, `{"events":[`...)
+	body = buf.enc.appendJSON(body, rec)
+	body = append(body, "]}"...)
+	buf.bodyCap = max(initialBodyCap, len(body)+len(body)/8)
+	return body, buf.sign(body)
+}
+
+// sign returns body's signature, "" when batches are unsigned.
+func (buf *sendBuffers) sign(body []byte) string {
+	if buf.signer == nil {
+		return ""
+	}
+	buf.sig = buf.signer.AppendSign(buf.sig[:0], body)
+	return string(buf.sig)
+}
+
 // body is a request body from the emitter's pool. net/http may still read
 // a body after the response arrived (a server that answers before reading
 // it), so a body goes back to the pool only when every attempt's request
@@ -79,12 +110,9 @@ func (e *Emitter) sendBatch(ctx context.Context, b *batch, body []byte, sig stri
 // sender delivers sealed batches one at a time until Close.
 func (e *Emitter) sender() {
 	defer e.senders.Done()
-	buf := sendBuffers{bodyCap: initialBodyCap}
-	if !e.set.sk.IsZero() {
-		buf.signer = hmacsig.NewSigner(e.set.sk.reveal())
-	}
+	buf := e.newSendBuffers()
 	if e.sp != nil { // spool.go
-		e.spoolSender(&buf)
+		e.spoolSender(buf)
 		return
 	}
 	for {
@@ -92,7 +120,7 @@ func (e *Emitter) sender() {
 		if b == nil {
 			return
 		}
-		e.deliver(b, &buf)
+		e.deliver(b, buf)
 	}
 }
 
@@ -112,7 +140,7 @@ func (e *Emitter) next() *batch {
 		}
 		e.mu.Lock()
 		e.collect() // batches Track sealed
-		waiting := e.q.head != nil
+		waiting := e.q.list.len() > 0
 		e.mu.Unlock()
 		if waiting {
 			if b := e.takePaced(); b != nil {
@@ -120,17 +148,7 @@ func (e *Emitter) next() *batch {
 			}
 			continue
 		}
-		select {
-		case <-e.kick:
-		case <-e.draining:
-			e.mu.Lock()
-			e.collect()
-			empty := e.q.head == nil
-			e.mu.Unlock()
-			if empty {
-				return nil
-			}
-		case <-e.sendCtx.Done():
+		if !e.idle(e.kick, e.draining, func() bool { return e.q.list.len() == 0 }) {
 			return nil
 		}
 	}
@@ -142,7 +160,7 @@ func (e *Emitter) takePaced() *batch {
 	e.paceMu.Lock()
 	defer e.paceMu.Unlock()
 	e.mu.Lock()
-	waiting := e.q.head != nil
+	waiting := e.q.list.len() > 0
 	e.mu.Unlock()
 	if !waiting { // the other sender took it while we queued for paceMu
 		return nil
@@ -162,7 +180,7 @@ func (e *Emitter) takePaced() *batch {
 	e.mu.Lock()
 	e.collect()
 	b := e.q.takeFull(e.set.batchSize)
-	more := e.q.head != nil
+	more := e.q.list.len() > 0
 	e.mu.Unlock()
 	if b == nil {
 		return nil
@@ -206,16 +224,8 @@ func (e *Emitter) deliver(b *batch, buf *sendBuffers) {
 		defer e.life.keys.probeDone()
 	}
 	bb := e.getBody()
-	body := append(bb.buf, `{"events":[`...)
-	body = buf.enc.appendJSON(body, b.rec)
-	body = append(body, "]}"...)
+	body, sig := buf.encode(b.rec, bb.buf)
 	bb.buf = body
-	sig := ""
-	if buf.signer != nil {
-		// signed once over exactly the bytes sent; every retry reuses both
-		buf.sig = buf.signer.AppendSign(buf.sig[:0], body)
-		sig = string(buf.sig)
-	}
 	b.body = bb
 	out := e.attempts(b, body, sig)
 	b.body = nil

@@ -32,33 +32,10 @@ func (e *Emitter) Flush(ctx context.Context) error {
 	from := e.life.flushMark
 	e.mu.Unlock()
 	target := e.sealAll()
-	var ctxErr error
-	closing := false
-	for ctxErr == nil {
-		e.mu.Lock()
+	ctxErr := e.waitFor(ctx, func() (bool, error) {
 		oldest := e.oldestUnfinished() // spool.go: spooled batches too
-		if oldest == 0 || oldest > target {
-			e.mu.Unlock()
-			break
-		}
-		if closing {
-			// A concurrent Close has finished and what is left will not
-			// move in this process (with a spool it stays on disk for the
-			// next one): waiting on would never end.
-			e.mu.Unlock()
-			ctxErr = ErrClosed
-			break
-		}
-		ch := e.q.waitChan()
-		e.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			ctxErr = ctx.Err()
-		case <-e.life.closeDone:
-			closing = true // look once more, then give up
-		}
-	}
+		return oldest == 0 || oldest > target, nil
+	})
 	e.mu.Lock()
 	now := e.markLocked()
 	if now.total > e.life.flushMark.total {
@@ -70,6 +47,35 @@ func (e *Emitter) Flush(ctx context.Context) error {
 		return &UndeliveredError{Op: "flush", Events: n, ByReason: by, Err: ctxErr, Last: last}
 	}
 	return ctxErr
+}
+
+// waitFor waits until done, called under e.mu after every batch that
+// completes, reports true, and returns its error; or until ctx ends
+// (ctx's error), or a concurrent Close has finished (ErrClosed: what is
+// left will not move in this process; with a spool it stays on disk for
+// the next one).
+func (e *Emitter) waitFor(ctx context.Context, done func() (bool, error)) error {
+	closing := false
+	for {
+		e.mu.Lock()
+		ok, err := done()
+		if ok || closing {
+			e.mu.Unlock()
+			if !ok {
+				err = ErrClosed
+			}
+			return err
+		}
+		ch := e.q.waitChan()
+		e.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.life.closeDone:
+			closing = true // look once more, then give up
+		}
+	}
 }
 
 // Close stops intake (Track then returns ErrClosed), seals what is
@@ -145,10 +151,7 @@ func (e *Emitter) close(ctx context.Context) error {
 		if b == nil {
 			break
 		}
-		e.queued.Add(-b.bytes)
-		e.q.drop(ReasonShutdown, uint64(b.n), ctxErr)
-		e.q.completed(b)
-		e.q.recycle(b)
+		e.dropListed(b, ReasonShutdown, ctxErr)
 	}
 	lost := e.markLocked()
 	last := e.life.lastDropErr

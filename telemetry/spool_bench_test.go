@@ -5,7 +5,6 @@ import (
 	"hash/crc32"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"testing"
 	"time"
 
@@ -21,14 +20,11 @@ import (
 func spoolBenchEmitter(b *testing.B, spool bool) *Emitter {
 	cfg := Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), RequestsPerMinute: -1, MaxQueueBytes: 512 << 20}
 	if spool {
-		cfg.SpoolDir = b.TempDir()
+		cfg.Spool = openDirSpool(b, b.TempDir())
 		cfg.MaxSpoolBytes = 1 << 30
 	}
 	set, err := cfg.settings()
 	if err != nil {
-		b.Fatal(err)
-	}
-	if err := openSpool(&set); err != nil {
 		b.Fatal(err)
 	}
 	nullSend := func(context.Context, []byte, string) (int, error) { return pecta.MaxBatchEvents, nil }
@@ -79,94 +75,6 @@ func BenchmarkTrackSpool(b *testing.B) {
 			reportDrops(b, e)
 			closeBench(e)
 		})
-	}
-}
-
-// BenchmarkSpoolCycle measures what the spool costs one batch of 100
-// typical events (3 gates): encode the JSON, sign it, write the record in
-// its own transaction, and remove it after delivery in another, each
-// committed with an fsync ("fsync") or without ("nosync"). It reports
-// events/s and the record bytes written per second.
-func BenchmarkSpoolCycle(b *testing.B) {
-	for _, noSync := range []bool{false, true} {
-		name := map[bool]string{false: "fsync", true: "nosync"}[noSync]
-		b.Run(name, func(b *testing.B) {
-			st, _, err := openSpoolStore(b.TempDir(), noSync)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.close()
-			fp := spoolFingerprint(testPK, testSK)
-			q := queue{}
-			q.init(100, 1, 8<<20)
-			bt := q.newBatch()
-			for i := range 100 {
-				ev := event("bench-agent-"+strconv.Itoa(i%10), i)
-				bt.rec = appendRecord(bt.rec, ev, time.Now().Unix(), 0)
-				bt.n++
-			}
-			var buf sendBuffers
-			buf.bodyCap = initialBodyCap
-			b.ReportAllocs()
-			var size int
-			start := time.Now()
-			seq := uint64(0)
-			for b.Loop() {
-				body := append(make([]byte, 0, buf.bodyCap), `{"events":[`...)
-				body = buf.enc.appendJSON(body, bt.rec)
-				body = append(body, "]}"...)
-				sig := Sign(body, testSK)
-				seq++
-				key := spoolKey(seq, bt.n)
-				rec := appendSpoolRecord(nil, fp, body, sig)
-				size = len(rec)
-				if err := st.write([]spoolWrite{{key: key, val: rec}}, nil); err != nil {
-					b.Fatal(err)
-				}
-				if err := st.remove(key); err != nil {
-					b.Fatal(err)
-				}
-			}
-			el := time.Since(start).Seconds()
-			b.SetBytes(int64(size))
-			b.ReportMetric(float64(seq*100)/el, "events/s")
-		})
-	}
-}
-
-// BenchmarkSpoolReplay measures New on a spool holding 1,000 batches
-// (100,000 events): scanning and checking every record.
-func BenchmarkSpoolReplay(b *testing.B) {
-	dir := b.TempDir()
-	st, _, err := openSpoolStore(dir, true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	fp := spoolFingerprint(testPK, testSK)
-	body := make([]byte, 20<<10)
-	for i := range body {
-		body[i] = 'a' + byte(i%26)
-	}
-	var ws []spoolWrite
-	for i := range 1000 {
-		ws = append(ws, spoolWrite{key: spoolKey(uint64(i+1), 100), val: appendSpoolRecord(nil, fp, body, Sign(body, testSK))})
-	}
-	if err := st.write(ws, nil); err != nil {
-		b.Fatal(err)
-	}
-	st.close()
-	b.ReportAllocs()
-	for b.Loop() {
-		e, err := New(Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), BaseURL: "http://127.0.0.1:1", SpoolDir: dir})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if e.Stats().Replayed != 100000 {
-			b.Fatal("replay incomplete")
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel() // keep everything in the spool
-		_ = e.Close(ctx)
 	}
 }
 

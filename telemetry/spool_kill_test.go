@@ -51,7 +51,7 @@ func killChild(mode string) error {
 		PublishableKey:    NewKey(testPK),
 		SecretKey:         NewKey(testSK),
 		BaseURL:           os.Getenv("KILL_URL"),
-		SpoolDir:          os.Getenv("KILL_DIR"),
+		Spool:             &dirSpool{dir: os.Getenv("KILL_DIR")},
 		FlushInterval:     20 * time.Millisecond,
 		RetryWaitMin:      5 * time.Millisecond,
 		RetryWaitMax:      50 * time.Millisecond,

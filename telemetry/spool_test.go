@@ -8,13 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 )
@@ -22,7 +19,7 @@ import (
 // spoolConfig is fastConfig with a spool in dir.
 func spoolConfig(srv *pectatest.Server, dir string) Config {
 	cfg := fastConfig(srv)
-	cfg.SpoolDir = dir
+	cfg.Spool = &dirSpool{dir: dir}
 	cfg.MaxRetries = 1000
 	cfg.RetryBudget = time.Hour
 	return cfg
@@ -45,27 +42,6 @@ func closeSoon(t testing.TB, e *Emitter) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	return e.Close(ctx)
-}
-
-// spooledRecords reads the records left in dir's spool file, in order.
-func spooledRecords(t testing.TB, dir string) [][]byte {
-	t.Helper()
-	db, err := bolt.Open(filepath.Join(dir, spoolFile), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var out [][]byte
-	err = db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(spoolBucket).ForEach(func(k, v []byte) error {
-			out = append(out, append([]byte(nil), v...))
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // fillSpool tracks n events with the server down and closes the emitter,
@@ -153,26 +129,6 @@ func TestSpoolReplaysSameBytesAndSignature(t *testing.T) {
 	}
 }
 
-func TestSpoolSecondOwnerRefused(t *testing.T) {
-	srv := newServer(t)
-	dir := t.TempDir()
-	e := mustNew(t, spoolConfig(srv, dir))
-	_, err := New(spoolConfig(srv, dir))
-	if !errors.Is(err, ErrSpoolLocked) {
-		t.Fatalf("second New on %s: %v, want ErrSpoolLocked", dir, err)
-	}
-	if err := closeSoon(t, e); err != nil {
-		t.Fatal(err)
-	}
-	e2, err := New(spoolConfig(srv, dir)) // free again after Close
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := closeSoon(t, e2); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestSpoolCorruptRecordSkippedRestDelivered(t *testing.T) {
 	srv := newServer(t)
 	dir := t.TempDir()
@@ -180,25 +136,26 @@ func TestSpoolCorruptRecordSkippedRestDelivered(t *testing.T) {
 	cfg.BatchSize = 10
 	fillSpool(t, srv, cfg, 100)
 
-	// flip one byte of one event's JSON in the file itself: the kind of
+	// flip one byte of one event's JSON in the spool itself: the kind of
 	// damage a torn or lost page leaves
-	path := filepath.Join(dir, spoolFile)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// every copy: bbolt's copy-on-write may leave stale ones in free pages
 	needle := []byte(`"tool":"tool-42"`)
 	found := 0
-	for i := bytes.Index(raw, needle); i >= 0; i = bytes.Index(raw, needle) {
-		raw[i+10] ^= 0x01
-		found++
+	files, _ := filepath.Glob(filepath.Join(dir, "*.batch"))
+	for _, path := range files {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.Index(raw, needle); i >= 0 {
+			raw[i+10] ^= 0x01
+			found++
+			if err := os.WriteFile(path, raw, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if found == 0 {
-		t.Fatal("event not found in the spool file")
-	}
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
+		t.Fatal("event not found in the spool")
 	}
 
 	var errs atomic.Int64
@@ -233,7 +190,7 @@ func TestSpoolCorruptRecordSkippedRestDelivered(t *testing.T) {
 }
 
 func TestSpoolTruncatedRecordDetected(t *testing.T) {
-	rec := appendSpoolRecord(nil, spoolFingerprint(testPK, testSK), []byte(`{"events":[]}`), "sha256=00")
+	rec := appendSpoolRecord(nil, keyFingerprint(testPK, testSK), []byte(`{"events":[]}`), "sha256=00")
 	for _, bad := range [][]byte{rec[:len(rec)-1], rec[:10], append(append([]byte(nil), rec...), 0)} {
 		if _, _, _, err := parseSpoolRecord(bad); err == nil {
 			t.Fatalf("record of %d bytes (of %d) accepted", len(bad), len(rec))
@@ -244,34 +201,48 @@ func TestSpoolTruncatedRecordDetected(t *testing.T) {
 	}
 }
 
-func TestSpoolKeyChangedDroppedAndCounted(t *testing.T) {
+// Batches spooled under other keys (an earlier process's, before a key
+// rotation) are signed again with the current secret, their bytes
+// unchanged, and delivered.
+func TestSpoolKeyChangedResigned(t *testing.T) {
 	srv := newServer(t)
 	dir := t.TempDir()
 	cfg := spoolConfig(srv, dir)
+	cfg.SecretKey = Key{} // spooled unsigned
 	fillSpool(t, srv, cfg, 300)
-
-	var logs bytes.Buffer
-	cfg.SecretKey = NewKey("sk_live_OTHER" + strings.Repeat("c", 27))
-	cfg.Logger = newTestLogger(&logs)
-	e := mustNew(t, cfg)
-	st := e.Stats()
-	checkSpoolInvariant(t, st)
-	if st.Replayed != 300 || st.DroppedByReason[ReasonSpoolKeyChanged] != 300 || st.Pending != 0 {
-		t.Fatalf("key changed: %v", st)
+	before := map[string]bool{}
+	for _, rec := range spooledRecords(t, dir) {
+		_, body, sig, err := parseSpoolRecord(rec)
+		if err != nil || sig != "" {
+			t.Fatalf("spooled record: sig %q, %v", sig, err)
+		}
+		before[string(body)] = true
 	}
-	if err := closeSoon(t, e); !isUndelivered(err, ReasonSpoolKeyChanged) {
+
+	cfg.SecretKey = NewKey(testSK) // the keys changed: now signed
+	e := mustNew(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(srv.Ingested()) != 0 {
-		t.Fatal("batches signed by the old key were sent")
+	st := e.Stats()
+	checkSpoolInvariant(t, st)
+	if st.Replayed != 300 || st.Sent != 300 || st.Dropped != 0 {
+		t.Fatalf("key changed: %v", st)
 	}
-	out := logs.String()
-	if !bytes.Contains(logs.Bytes(), []byte("level=ERROR")) || !bytes.Contains(logs.Bytes(), []byte(ReasonSpoolKeyChanged)) {
-		t.Fatalf("no ERROR record naming the reason: %s", out)
+	var ingest []pectatest.Request
+	for _, r := range srv.Requests() {
+		if r.Path == "/v1/ingest" {
+			ingest = append(ingest, r)
+		}
 	}
-	for _, k := range []string{testSK, cfg.SecretKey.reveal(), testPK} {
-		if bytes.Contains(logs.Bytes(), []byte(k)) {
-			t.Fatal("a key leaked into the log")
+	if len(ingest) != len(before) {
+		t.Fatalf("%d requests for %d spooled batches", len(ingest), len(before))
+	}
+	for _, r := range ingest {
+		if !before[string(r.Body)] || !r.SignatureValid {
+			t.Fatalf("request: same bytes %v, valid signature %v", before[string(r.Body)], r.SignatureValid)
 		}
 	}
 	if left := spooledRecords(t, dir); len(left) != 0 {
@@ -423,7 +394,7 @@ func TestSpoolBoundDropNewestAndDropOldest(t *testing.T) {
 }
 
 func TestSpoolConfig(t *testing.T) {
-	cfg := Config{PublishableKey: NewKey(testPK), SpoolDir: t.TempDir(), MaxSpoolBytes: 1000}
+	cfg := Config{PublishableKey: NewKey(testPK), Spool: openDirSpool(t, t.TempDir()), MaxSpoolBytes: 1000}
 	var ce *ConfigError
 	if _, err := New(cfg); !errors.As(err, &ce) || ce.Field != "MaxSpoolBytes" {
 		t.Fatalf("tiny MaxSpoolBytes: %v", err)
@@ -452,50 +423,6 @@ func newTestLogger(buf *bytes.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(&lockedBuffer{b: buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// A spool file cut short (a crash with SpoolNoSync, a full disk, a bad
-// copy) used to make bbolt fault with SIGBUS at New, killing the process
-// on every start. Now the file is moved aside and reported, and the
-// emitter starts on a fresh spool; a cut that spares every used page
-// replays everything.
-func TestSpoolTruncatedFileMovedAside(t *testing.T) {
-	srv := newServer(t)
-	dir := t.TempDir()
-	cfg := spoolConfig(srv, dir)
-	fillSpool(t, srv, cfg, 3000)
-	raw, err := os.ReadFile(filepath.Join(dir, spoolFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, off := range []int{100, 4096, 5000, 3 * 4096, len(raw) / 2} {
-		d := t.TempDir()
-		if err := os.WriteFile(filepath.Join(d, spoolFile), raw[:off], 0o600); err != nil {
-			t.Fatal(err)
-		}
-		var logs bytes.Buffer
-		c := cfg
-		c.SpoolDir = d
-		c.Logger = newTestLogger(&logs)
-		e, err := New(c)
-		if err != nil {
-			t.Fatalf("cut at %d: %v", off, err)
-		}
-		if err := e.Track(event("after-cut", off)); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = e.Close(ctx)
-		cancel()
-		st := e.Stats()
-		if err != nil || st.SpoolError != nil || st.Sent != st.Replayed+1 {
-			t.Fatalf("cut at %d: close %v, %v", off, err, st)
-		}
-		aside, _ := filepath.Glob(filepath.Join(d, spoolFile+".corrupt-*"))
-		if st.Replayed == 0 && (len(aside) != 1 || !bytes.Contains(logs.Bytes(), []byte("moved aside"))) {
-			t.Fatalf("cut at %d: nothing replayed, nothing reported (aside %v):\n%s", off, aside, logs.String())
-		}
-	}
-}
-
 // isUndelivered reports an *UndeliveredError whose drops all have reason.
 func isUndelivered(err error, reason string) bool {
 	var ue *UndeliveredError
@@ -513,7 +440,7 @@ func isUndelivered(err error, reason string) bool {
 func TestFlushAndSyncSpoolReturnWhenCloseGivesUp(t *testing.T) {
 	srv := newServer(t)
 	cfg := fastConfig(srv)
-	cfg.SpoolDir = t.TempDir()
+	cfg.Spool = openDirSpool(t, t.TempDir())
 	e := mustNew(t, cfg)
 	srv.Down()
 	for i := range 50 {

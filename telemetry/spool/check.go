@@ -1,4 +1,4 @@
-package telemetry
+package spool
 
 import (
 	"encoding/binary"

@@ -1,12 +1,10 @@
 //go:build unix
 
-package telemetry
+package spool
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 )
 
@@ -20,7 +18,7 @@ func lockSpoolDir(path string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w: %s", ErrSpoolLocked, filepath.Dir(path))
+			return nil, ErrLocked
 		}
 		return nil, err
 	}

@@ -158,3 +158,12 @@ func rejectedReason(apiErr *pecta.APIError) string {
 	}
 	return ReasonRejectedPrefix + code
 }
+
+// refusing reports whether the gate would drop a batch unsent at now (the
+// key is refused and no probe is due), without starting a probe: the
+// sender then takes the batch without asking the budget for a request.
+func (g *keyGate) refusing(now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failing && (g.probing || now.Before(g.nextProbe))
+}
