@@ -18,7 +18,7 @@ import (
 
 // The arena: with the spool on, the records of the batches still in memory
 // (the shards' open batches, and sealed batches the spooler has not yet
-// written) live in a file mapped with MAP_SHARED (arena.mmap in SpoolDir)
+// written) live in a file mapped with MAP_SHARED (arena.mmap in Spool.Dir())
 // instead of the Go heap. A store into such a mapping is in the kernel's
 // page cache as soon as the CPU executed it, and the page cache outlives
 // the process: a SIGKILL, a panic or an OOM kill at any instant loses no

@@ -98,7 +98,7 @@ func (e *Emitter) waitFor(ctx context.Context, done func() (bool, error)) error 
 // saying so, runs no further callback, and the goroutine ends when the
 // callback returns. Callbacks must not call Close.
 //
-// With a spool (Config.SpoolDir), batches not delivered by ctx's deadline
+// With a spool (Config.Spool), batches not delivered by ctx's deadline
 // are not dropped: they stay in the spool for the next emitter on the same
 // directory (Stats.SpooledEvents), and Close returns nil for them. On Linux
 // so do the batches the spooler had not yet written: they stay in the

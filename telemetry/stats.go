@@ -44,7 +44,7 @@ type Stats struct {
 	CallbackPanics uint64    // panics recovered from OnDrop and OnError
 	LastError      error     // the most recent delivery error, nil if none
 
-	// Spool (Config.SpoolDir). Spooled events are also counted in Pending
+	// Spool (Config.Spool). Spooled events are also counted in Pending
 	// (as queued or in flight).
 	SpooledEvents uint64 // events in the spool file, not yet delivered or dropped
 	SpooledBytes  int64  // bytes of those batches in the spool (MaxSpoolBytes bounds it)
