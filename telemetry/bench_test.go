@@ -246,7 +246,7 @@ func BenchmarkTrackSampledOutParallel(b *testing.B) {
 
 func sampledOutEmitter(b *testing.B) *Emitter {
 	e := fakeEmitter(b, Config{RequestsPerMinute: -1, SampleRate: 1e-12}, nil)
-	if e.Track(event("bench-agent", 1)) != nil || e.SampleRate("bench-agent") > 1e-9 {
+	if e.Track(event("bench-agent", 1)) != nil || e.AgentSampleRate("bench-agent") > 1e-9 {
 		b.Fatal("not sampling out")
 	}
 	return e
@@ -256,11 +256,11 @@ func sampledOutEmitter(b *testing.B) *Emitter {
 // (adaptive sampling on, everything kept: the cost of the decision). Like
 // it, every event is kept (the benchmark fails on a drop).
 func BenchmarkTrackHotPathNoSampling(b *testing.B) {
-	trackKept(b, Config{DisableAdaptiveSampling: true}, false)
+	trackKept(b, Config{SampleRate: 1}, false)
 }
 
 func BenchmarkTrackHotPathNoSamplingParallel(b *testing.B) {
-	trackKept(b, Config{DisableAdaptiveSampling: true}, true)
+	trackKept(b, Config{SampleRate: 1}, true)
 }
 
 // The sampling decision alone, for an agent whose events are all kept:

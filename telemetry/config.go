@@ -53,6 +53,28 @@ func (p OverflowPolicy) String() string {
 	return "invalid"
 }
 
+// MarshalText encodes the policy by name, so that a Config encoded as JSON
+// decodes back.
+func (p OverflowPolicy) MarshalText() ([]byte, error) {
+	if p != DropNewest && p != DropOldest {
+		return nil, fmt.Errorf("telemetry: invalid OverflowPolicy %d", int(p))
+	}
+	return []byte(p.String()), nil
+}
+
+// UnmarshalText decodes a policy name ("drop_newest", "drop_oldest").
+func (p *OverflowPolicy) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "drop_newest":
+		*p = DropNewest
+	case "drop_oldest":
+		*p = DropOldest
+	default:
+		return fmt.Errorf("telemetry: unknown OverflowPolicy %q (want drop_newest or drop_oldest)", b)
+	}
+	return nil
+}
+
 // Config configures an Emitter.
 //
 // It follows the SDK's configuration convention (README, "Configuration
@@ -87,7 +109,7 @@ type Config struct {
 	// HTTPClient sends the requests. Default: a client of the emitter's
 	// own, tuned like pecta's, whose idle connections Close closes. A
 	// client given here is never closed by the emitter.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 
 	// BatchSize is the number of events per request, 1..100. Default 100.
 	BatchSize int
@@ -101,23 +123,20 @@ type Config struct {
 	MaxQueueBytes int
 	// Overflow says what a full queue drops. Default DropNewest.
 	Overflow OverflowPolicy
-	// SampleRate keeps this fraction of valid events, chosen at random, and
-	// counts the rest as dropped with reason "sampled" (Track returns nil
-	// for them). 0 means adaptive sampling (see DisableAdaptiveSampling);
-	// otherwise 0 < SampleRate <= 1 is a fixed rate, and 1 keeps every
-	// event.
-	SampleRate float64
-	// DisableAdaptiveSampling turns off the default adaptive sampling,
-	// which keeps, per AgentID, about what the Budget can deliver: agents
-	// offering less than their fair share keep every event, heavier ones
-	// are sampled uniformly (Emitter.SampleRate gives each agent's rate).
-	// Disabled, every valid event is queued (or SampleRate applies) and a
-	// budget too small for the traffic fills the queue instead.
-	DisableAdaptiveSampling bool
+	// SampleRate is the one sampling setting. The default, 0, samples
+	// adaptively: per AgentID, the emitter keeps about what the Budget can
+	// deliver (agents offering less than their fair share keep every
+	// event, heavier ones are sampled uniformly; AgentSampleRate gives an
+	// agent's current rate). 1 keeps every valid event (a budget too small
+	// for the traffic then fills the queue instead). A value in between
+	// keeps that fixed fraction, chosen at random. Events left out are
+	// counted as dropped with reason "sampled" (Track returns nil for
+	// them).
+	SampleRate float64 `json:",omitempty"`
 	// Budget paces ingest requests and grants the sampler its rate.
 	// Default NewLocalBudget(RequestsPerMinute). To share one budget
 	// between the processes of an organisation, see telemetry/redisbudget.
-	Budget Budget
+	Budget Budget `json:"-"`
 
 	// MaxRetries is the number of retries of one batch after a 429, a 5xx,
 	// a timeout or a network error. Default (0) 8; a negative value
@@ -151,18 +170,18 @@ type Config struct {
 	// misconfiguration (every event rejected, nothing said), and
 	// slog.Default is the process's own choice of sink. To silence even
 	// those, pass slog.New(slog.DiscardHandler).
-	Logger *slog.Logger
+	Logger *slog.Logger `json:"-"`
 	// OnDrop, if set, is told about dropped events, aggregated: one call per
 	// reason with the count since the previous call. It runs on the
 	// emitter's goroutine, never on the goroutine calling Track; a panic in
 	// it is recovered and counted in Stats.CallbackPanics.
-	OnDrop func(DropReport)
+	OnDrop func(DropReport) `json:"-"`
 	// OnError, if set, is told about delivery errors (a batch rejected, a
 	// retry failing), at most one call per batch, on the emitter's
 	// goroutine. A key refused by the server is reported once (an error
 	// matching ErrKeyRejected), not once per batch. Panics are recovered
 	// and counted like OnDrop's.
-	OnError func(error)
+	OnError func(error) `json:"-"`
 
 	// Spool, if set, turns on the disk spool: every sealed batch is
 	// written to it before it is sent and removed once delivered or
@@ -289,12 +308,10 @@ func (c *Config) settings() (settings, error) {
 		return bad("Overflow", "must be DropNewest or DropOldest")
 	}
 	switch {
-	case c.SampleRate == 0 && c.DisableAdaptiveSampling:
-		s.sampleRate, s.sampling = 1, samplingOff
 	case c.SampleRate == 0:
 		s.sampleRate, s.sampling = 1, samplingAdaptive
 	case math.IsNaN(c.SampleRate) || c.SampleRate < 0 || c.SampleRate > 1:
-		return bad("SampleRate", "must be in (0, 1], or 0 for adaptive sampling")
+		return bad("SampleRate", "must be 0 (adaptive), 1 (keep every event) or a fraction in between")
 	case c.SampleRate == 1:
 		s.sampleRate, s.sampling = 1, samplingOff
 	default:
@@ -366,7 +383,10 @@ const (
 )
 
 // durationOr applies the default def to 0 and refuses negative values and
-// values below min, suggesting the unit the caller probably meant.
+// values below min, suggesting the unit the caller probably meant: of n
+// milliseconds and n seconds, the valid one nearer the default
+// (RetryWaitMin: 250 suggests 250*time.Millisecond, FlushInterval: 5
+// suggests 5*time.Second).
 func durationOr(d, def, min time.Duration) (time.Duration, error) {
 	switch {
 	case d == 0:
@@ -376,7 +396,10 @@ func durationOr(d, def, min time.Duration) (time.Duration, error) {
 	case d < min:
 		n := int64(d)
 		unit := "Second"
-		if n >= 1000 {
+		ms := time.Duration(n) * time.Millisecond
+		// how many times off the default each reading is
+		off := func(c time.Duration) float64 { return math.Abs(math.Log(float64(c) / float64(def))) }
+		if ms >= min && off(ms) < off(time.Duration(n)*time.Second) {
 			unit = "Millisecond"
 		}
 		return 0, reasonError(fmt.Sprintf("%v is below the minimum %v: a time.Duration counts nanoseconds; did you mean %d*time.%s?", d, min, n, unit))

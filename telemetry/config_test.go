@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -100,7 +101,7 @@ func TestRedaction(t *testing.T) {
 			fmt.Fprintf(&out, verb+"\n", v)
 		}
 	}
-	fmt.Fprintln(&out, cfg.String(), cfg.GoString(), e.String(), e.GoString())
+	fmt.Fprintln(&out, e.String(), e.GoString())
 	logger.Info("config", "cfg", cfg, "emitter", e)
 	_, err := New(Config{PublishableKey: NewKey(testSK)})
 	fmt.Fprintln(&out, err)
@@ -117,5 +118,80 @@ func TestRedaction(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "retrying") {
 		t.Fatalf("expected retry logs, got %s", logs.String())
+	}
+}
+
+// A duration given as a bare number is a unit mistake: the hint names the
+// unit that is valid and nearer the field's default.
+func TestDurationHintNamesTheUnit(t *testing.T) {
+	base := Config{PublishableKey: NewKey(testPK), BaseURL: "http://127.0.0.1:1"}
+	tests := []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.RetryWaitMin = 250 }, "250*time.Millisecond"}, // default 250ms
+		{func(c *Config) { c.RetryWaitMax = 8 }, "8*time.Second"},          // default 8s
+		{func(c *Config) { c.FlushInterval = 5 }, "5*time.Second"},         // 5ms is below the minimum
+		{func(c *Config) { c.RequestTimeout = 10 }, "10*time.Second"},
+		{func(c *Config) { c.RetryBudget = 120 }, "120*time.Second"},
+		{func(c *Config) { c.FlushInterval = 500 }, "500*time.Millisecond"},
+	}
+	for _, tt := range tests {
+		c := base
+		tt.edit(&c)
+		_, err := New(c)
+		var ce *ConfigError
+		if !errors.As(err, &ce) || !strings.Contains(ce.Reason, tt.want) {
+			t.Errorf("%v: want a hint of %s", err, tt.want)
+		}
+	}
+}
+
+// A Config encodes as JSON with its keys as previews and without the
+// callbacks, clients and interfaces, and a JSON file with full keys
+// decodes into one (Overflow by name).
+func TestConfigJSON(t *testing.T) {
+	cfg := Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), Overflow: DropOldest,
+		FlushInterval: time.Second, OnDrop: func(DropReport) {}, Logger: slog.Default()}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"PublishableKey":"pk_live_...aaa1"`, `"Overflow":"drop_oldest"`, `"FlushInterval":1000000000`} {
+		if !strings.Contains(string(b), want) {
+			t.Fatalf("json %s lacks %s", b, want)
+		}
+	}
+	if strings.Contains(string(b), testSK[8:]) {
+		t.Fatalf("json shows a key: %s", b)
+	}
+	in := `{"PublishableKey":"` + testPK + `","Overflow":"drop_oldest","BatchSize":10,"FlushInterval":2000000000}`
+	var back Config
+	if err := json.Unmarshal([]byte(in), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.PublishableKey != NewKey(testPK) || back.Overflow != DropOldest || back.BatchSize != 10 || back.FlushInterval != 2*time.Second {
+		t.Fatalf("decoded %+v", back)
+	}
+	if err := json.Unmarshal([]byte(`{"Overflow":"drop_all"}`), &back); err == nil {
+		t.Fatal("an unknown policy decoded")
+	}
+}
+
+// NewNop's emitter accepts everything, sends nothing and reports nothing.
+func TestNop(t *testing.T) {
+	e := NewNop()
+	ev := event("a", 1)
+	if e.Track(ev) != nil || e.Track(nil) != nil || e.TrackResult(nil) != nil {
+		t.Fatal("Track on the nop emitter refused an event")
+	}
+	if e.Flush(t.Context()) != nil || e.Close(t.Context()) != nil || e.Close(t.Context()) != nil {
+		t.Fatal("Flush or Close on the nop emitter failed")
+	}
+	if !errors.Is(e.SyncSpool(t.Context()), ErrNoSpool) || e.Stats().Tracked != 0 || e.AgentSampleRate("a") != 1 {
+		t.Fatalf("nop: %v", e.Stats())
+	}
+	if got := testing.AllocsPerRun(100, func() { _ = e.Track(ev) }); got != 0 {
+		t.Fatalf("Track on the nop emitter allocates %v", got)
 	}
 }

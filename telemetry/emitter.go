@@ -385,3 +385,34 @@ func (e *Emitter) signalNotify() {
 	default:
 	}
 }
+
+// NewNop returns an emitter that does nothing: Track and TrackResult
+// return nil, Flush, Close and SyncSpool return nil (SyncSpool:
+// ErrNoSpool), Stats is zero. Use it in tests and where telemetry is
+// turned off, so that code that tracks needs no nil checks.
+func NewNop() *Emitter {
+	e := &Emitter{nop: true}
+	e.closed.Store(true)
+	return e
+}
+
+// String describes the emitter with its keys as previews.
+func (e *Emitter) String() string {
+	switch {
+	case e == nil:
+		return "telemetry.Emitter(nil)"
+	case e.nop:
+		return "telemetry.Emitter{nop}"
+	}
+	s := "telemetry.Emitter{base: " + e.set.baseURL + ", key: " + e.set.pk.Preview()
+	if !e.set.sk.IsZero() {
+		s += ", signing: " + e.set.sk.Preview()
+	}
+	if e.closed.Load() {
+		s += ", closed"
+	}
+	return s + "}"
+}
+
+// GoString is String: %#v shows no key either.
+func (e *Emitter) GoString() string { return e.String() }

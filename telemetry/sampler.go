@@ -29,7 +29,7 @@ import (
 // same probability, chosen independently of its content and timing, so
 // pass rates and latencies computed from what the server receives are
 // unbiased estimates of the agent's; the counts scale back up by dividing
-// by Emitter.SampleRate(agentID).
+// by Emitter.AgentSampleRate(agentID).
 const (
 	sampleSlots    = 1 << sampleSlotBits
 	sampleSlotBits = 10
@@ -254,13 +254,13 @@ func (s *sampler) adjust(now time.Time, batchSize int, backlog uint64, grant fun
 	}
 }
 
-// SampleRate returns the fraction of agentID's events the emitter keeps
-// now: 1 when nothing is sampled, Config.SampleRate when it is fixed, and
-// the adaptive sampler's current rate for the agent otherwise (agents whose
-// IDs hash alike share a rate). Divide counts computed from delivered
-// events by it to estimate what the agent offered.
-func (e *Emitter) SampleRate(agentID string) float64 {
-	if e.samp.mode == samplingOff {
+// AgentSampleRate returns the fraction of agentID's events the emitter
+// keeps now: 1 when nothing is sampled, Config.SampleRate when it is
+// fixed, and the adaptive sampler's current rate for the agent otherwise
+// (agents whose IDs hash alike share a rate). Divide counts computed from
+// delivered events by it to estimate what the agent offered.
+func (e *Emitter) AgentSampleRate(agentID string) float64 {
+	if e.nop || e.samp.mode == samplingOff {
 		return 1
 	}
 	return e.samp.rate(agentID)

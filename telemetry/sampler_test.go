@@ -104,9 +104,9 @@ func TestSamplerFixedAndOff(t *testing.T) {
 
 	e := fakeEmitter(t, Config{SampleRate: 1, RequestsPerMinute: -1}, nil)
 	require.Equal(t, samplingOff, e.samp.mode)
-	require.Equal(t, 1.0, e.SampleRate("x"))
+	require.Equal(t, 1.0, e.AgentSampleRate("x"))
 	require.NoError(t, e.Close(context.Background()))
-	e = fakeEmitter(t, Config{DisableAdaptiveSampling: true, RequestsPerMinute: -1}, nil)
+	e = fakeEmitter(t, Config{SampleRate: 1, RequestsPerMinute: -1}, nil)
 	require.Equal(t, samplingOff, e.samp.mode)
 	require.NoError(t, e.Close(context.Background()))
 	_, err := New(Config{PublishableKey: NewKey(testPK), SampleRate: 1.5})
@@ -150,9 +150,9 @@ func TestAdaptiveSamplingUnbiased(t *testing.T) {
 		at = at.Add(time.Second)
 		e.adjustSampling(at)
 		if sec == 0 {
-			require.Equal(t, 1.0, e.SampleRate("light"))
-			require.InDelta(t, 0.55, e.SampleRate("medium"), 1e-6)
-			require.InDelta(t, 0.055, e.SampleRate("heavy"), 1e-6)
+			require.Equal(t, 1.0, e.AgentSampleRate("light"))
+			require.InDelta(t, 0.55, e.AgentSampleRate("medium"), 1e-6)
+			require.InDelta(t, 0.055, e.AgentSampleRate("heavy"), 1e-6)
 		}
 	}
 	require.NoError(t, closeNow(t, e, 10*time.Second))
@@ -189,7 +189,7 @@ func TestFullBatchesWhenBudgetBinds(t *testing.T) {
 	// the backlog grows past a batch even when a loaded CI machine slows
 	// the producers' 2 ms tickers (at 600/min the margin was 1.5x)
 	cfg.RequestsPerMinute = 300
-	cfg.DisableAdaptiveSampling = true
+	cfg.SampleRate = 1
 	cfg.FlushInterval = 30 * time.Millisecond
 	e := mustNew(t, cfg)
 	// three goroutines trickling ~1500 events/s in all: many partial

@@ -25,6 +25,9 @@ func (e *Emitter) Flush(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("flush")
 	}
+	if e.nop {
+		return nil
+	}
 	if e.closed.Load() {
 		return ErrClosed
 	}
@@ -106,6 +109,9 @@ func (e *Emitter) waitFor(ctx context.Context, done func() (bool, error)) error 
 func (e *Emitter) Close(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("close")
+	}
+	if e.nop {
+		return nil
 	}
 	if !e.closed.CompareAndSwap(false, true) {
 		select {

@@ -32,7 +32,7 @@ type Stats struct {
 
 	// KeptFraction is the share of the events offered to the sampler that
 	// it kept, since New (1 when nothing was sampled out). The current
-	// rate of each agent is Emitter.SampleRate(agentID).
+	// rate of each agent is Emitter.AgentSampleRate(agentID).
 	KeptFraction float64
 	// Budget is the state of the Budget pacing the requests: granted rate,
 	// 429s seen, and whether a shared budget fell back to the local one.
@@ -77,6 +77,9 @@ type DropReport struct {
 // Stats returns a consistent snapshot of the counters. It briefly holds
 // every shard lock, so call it for monitoring, not per event.
 func (e *Emitter) Stats() Stats {
+	if e.nop {
+		return Stats{KeptFraction: 1, Budget: BudgetState{Name: "nop"}}
+	}
 	for i := range e.shards {
 		lockOutside(&e.shards[i].mu)
 	}

@@ -157,7 +157,7 @@ func run() error {
 
 	rates := make([]float64, o.agents)
 	for k := range rates {
-		rates[k] = em.SampleRate(agentName(k))
+		rates[k] = em.AgentSampleRate(agentName(k))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // README's Close deadline
 	defer cancel()

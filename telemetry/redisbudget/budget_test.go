@@ -170,7 +170,7 @@ func TestEmitterFallsBackWhenRedisIsDown(t *testing.T) {
 	require.NoError(t, err)
 	em, err := telemetry.New(telemetry.Config{PublishableKey: telemetry.NewKey(srv.PublishableKey.Reveal()), BaseURL: srv.URL,
 		FlushInterval: 50 * time.Millisecond, Budget: b,
-		DisableAdaptiveSampling: true}) // every event kept: Sent is exact below
+		SampleRate: 1}) // every event kept: Sent is exact below
 	require.NoError(t, err)
 	ev := &pecta.Event{AgentID: "a", Tool: "t", Passed: true}
 	start := time.Now()

@@ -140,7 +140,7 @@ func RunChild(o Options) (*ChildResult, error) {
 	for k, name := range names {
 		r.Offered[name] = offered[k]
 		r.Passed[name] = passed[k]
-		r.Rates[name] = em.SampleRate(name)
+		r.Rates[name] = em.AgentSampleRate(name)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), CloseTimeout)
 	defer cancel()
