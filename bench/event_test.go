@@ -31,9 +31,9 @@ func benchEvent() pecta.Event {
 // with cfg's other fields as given.
 func newEmitter(tb testing.TB, c *child, signed bool, cfg telemetry.Config) *telemetry.Emitter {
 	tb.Helper()
-	cfg.PublishableKey = telemetry.NewKey(c.PublishableKey)
+	cfg.PublishableKey = pecta.NewAPIKey(c.PublishableKey)
 	if signed {
-		cfg.SecretKey = telemetry.NewKey(c.SecretKey)
+		cfg.SecretKey = pecta.NewAPIKey(c.SecretKey)
 	}
 	cfg.BaseURL = c.URL
 	cfg.RequestsPerMinute = -1

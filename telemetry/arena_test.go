@@ -212,7 +212,7 @@ func TestArenaKeyChanged(t *testing.T) {
 	craftSlot(t, a, 0, toolEvents("old-key-", 6), 0, nil, false)
 	unmapArena(a)
 
-	cfg.SecretKey = Key{} // other keys: now unsigned
+	cfg.SecretKey = pecta.APIKey{} // other keys: now unsigned
 	e2 := mustNew(t, cfg)
 	if err := e2.Flush(ctx); err != nil {
 		t.Fatal(err)

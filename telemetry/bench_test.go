@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/gate"
 )
 
@@ -16,8 +17,8 @@ import (
 func benchEmitter(b *testing.B) *Emitter {
 	s := newSink(b)
 	e, err := New(Config{
-		PublishableKey:    NewKey(testPK),
-		SecretKey:         NewKey(testSK),
+		PublishableKey:    pecta.NewAPIKey(testPK),
+		SecretKey:         pecta.NewAPIKey(testSK),
 		BaseURL:           s.srv.URL,
 		RequestsPerMinute: -1,
 	})

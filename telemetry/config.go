@@ -94,12 +94,12 @@ type Config struct {
 	// be a pk_live_ key. A secret key here is refused: the secret key never
 	// travels on the wire.
 	//
-	//	PublishableKey: telemetry.NewKey(os.Getenv("PECTA_API_KEY")),
-	PublishableKey Key
+	//	PublishableKey: pecta.NewAPIKey(os.Getenv("PECTA_API_KEY")),
+	PublishableKey pecta.APIKey
 	// SecretKey, if set, must be an sk_live_ key. Every batch is then signed
 	// with HMAC-SHA256 (X-Pecta-Signature); only the signature is sent.
 	// Default: none, batches are sent unsigned.
-	SecretKey Key
+	SecretKey pecta.APIKey
 	// BaseURL of the API root, scheme and host only. Default
 	// pecta.DefaultBaseURL. http:// is refused for hosts other than
 	// loopback unless InsecureHTTP is set.
@@ -208,7 +208,7 @@ func (e *ConfigError) Error() string { return "telemetry: config: " + e.Field + 
 
 // settings is a validated Config with defaults applied.
 type settings struct {
-	pk, sk         Key // sealed: a print of a dereferenced Emitter shows no key
+	pk, sk         pecta.APIKey
 	baseURL        string
 	insecure       bool
 	httpClient     *http.Client
@@ -249,9 +249,9 @@ func (c *Config) settings() (settings, error) {
 		return settings{}, &ConfigError{Field: field, Reason: reason}
 	}
 	if c.PublishableKey.IsZero() {
-		return bad("PublishableKey", "is required (telemetry.NewKey(os.Getenv(\"PECTA_API_KEY\")))")
+		return bad("PublishableKey", "is required (pecta.NewAPIKey(os.Getenv(\"PECTA_API_KEY\")))")
 	}
-	pk, err := pecta.ParseKey(c.PublishableKey.reveal())
+	pk, err := pecta.ParseKey(c.PublishableKey.Reveal())
 	if err != nil {
 		return bad("PublishableKey", err.(*pecta.KeyError).Reason)
 	}
@@ -260,7 +260,7 @@ func (c *Config) settings() (settings, error) {
 	}
 	s.pk = c.PublishableKey
 	if !c.SecretKey.IsZero() {
-		sk, err := pecta.ParseKey(c.SecretKey.reveal())
+		sk, err := pecta.ParseKey(c.SecretKey.Reveal())
 		if err != nil {
 			return bad("SecretKey", err.(*pecta.KeyError).Reason)
 		}

@@ -16,18 +16,18 @@ import (
 
 func TestConfigErrors(t *testing.T) {
 	base := func() Config {
-		return Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), BaseURL: "http://127.0.0.1:1"}
+		return Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), BaseURL: "http://127.0.0.1:1"}
 	}
 	tests := []struct {
 		name  string
 		edit  func(*Config)
 		field string
 	}{
-		{"no key", func(c *Config) { c.PublishableKey = NewKey("") }, "PublishableKey"},
-		{"secret as publishable", func(c *Config) { c.PublishableKey = NewKey(testSK) }, "PublishableKey"},
-		{"malformed publishable", func(c *Config) { c.PublishableKey = NewKey("pk_live_short") }, "PublishableKey"},
-		{"publishable as secret", func(c *Config) { c.SecretKey = NewKey(testPK) }, "SecretKey"},
-		{"malformed secret", func(c *Config) { c.SecretKey = NewKey(testSK + "x") }, "SecretKey"},
+		{"no key", func(c *Config) { c.PublishableKey = pecta.NewAPIKey("") }, "PublishableKey"},
+		{"secret as publishable", func(c *Config) { c.PublishableKey = pecta.NewAPIKey(testSK) }, "PublishableKey"},
+		{"malformed publishable", func(c *Config) { c.PublishableKey = pecta.NewAPIKey("pk_live_short") }, "PublishableKey"},
+		{"publishable as secret", func(c *Config) { c.SecretKey = pecta.NewAPIKey(testPK) }, "SecretKey"},
+		{"malformed secret", func(c *Config) { c.SecretKey = pecta.NewAPIKey(testSK + "x") }, "SecretKey"},
 		{"bad URL", func(c *Config) { c.BaseURL = "ftp://x" }, "BaseURL"},
 		{"plaintext remote", func(c *Config) { c.BaseURL = "http://example.com" }, "BaseURL"},
 		{"URL credentials", func(c *Config) { c.BaseURL = "https://u:p@example.com" }, "BaseURL"},
@@ -60,7 +60,7 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	e, err := New(Config{PublishableKey: NewKey(testPK), BaseURL: "http://example.com", InsecureHTTP: true})
+	e, err := New(Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://example.com", InsecureHTTP: true})
 	if err != nil {
 		t.Fatalf("InsecureHTTP: %v", err)
 	}
@@ -68,7 +68,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	c := Config{PublishableKey: NewKey(testPK)}
+	c := Config{PublishableKey: pecta.NewAPIKey(testPK)}
 	s, err := c.settings()
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestRedaction(t *testing.T) {
 	}
 	fmt.Fprintln(&out, e.String(), e.GoString())
 	logger.Info("config", "cfg", cfg, "emitter", e)
-	_, err := New(Config{PublishableKey: NewKey(testSK)})
+	_, err := New(Config{PublishableKey: pecta.NewAPIKey(testSK)})
 	fmt.Fprintln(&out, err)
 	st := e.Stats()
 	fmt.Fprintf(&out, "%v %+v\n", st, st)
@@ -124,7 +124,7 @@ func TestRedaction(t *testing.T) {
 // A duration given as a bare number is a unit mistake: the hint names the
 // unit that is valid and nearer the field's default.
 func TestDurationHintNamesTheUnit(t *testing.T) {
-	base := Config{PublishableKey: NewKey(testPK), BaseURL: "http://127.0.0.1:1"}
+	base := Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1"}
 	tests := []struct {
 		edit func(*Config)
 		want string
@@ -151,7 +151,7 @@ func TestDurationHintNamesTheUnit(t *testing.T) {
 // callbacks, clients and interfaces, and a JSON file with full keys
 // decodes into one (Overflow by name).
 func TestConfigJSON(t *testing.T) {
-	cfg := Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), Overflow: DropOldest,
+	cfg := Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), Overflow: DropOldest,
 		FlushInterval: time.Second, OnDrop: func(DropReport) {}, Logger: slog.Default()}
 	b, err := json.Marshal(cfg)
 	if err != nil {
@@ -170,7 +170,7 @@ func TestConfigJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(in), &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.PublishableKey != NewKey(testPK) || back.Overflow != DropOldest || back.BatchSize != 10 || back.FlushInterval != 2*time.Second {
+	if back.PublishableKey != pecta.NewAPIKey(testPK) || back.Overflow != DropOldest || back.BatchSize != 10 || back.FlushInterval != 2*time.Second {
 		t.Fatalf("decoded %+v", back)
 	}
 	if err := json.Unmarshal([]byte(`{"Overflow":"drop_all"}`), &back); err == nil {

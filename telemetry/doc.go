@@ -4,8 +4,8 @@
 // # Usage
 //
 //	em, err := telemetry.New(telemetry.Config{
-//		PublishableKey: telemetry.NewKey(os.Getenv("PECTA_API_KEY")),    // pk_live_...
-//		SecretKey:      telemetry.NewKey(os.Getenv("PECTA_SECRET_KEY")), // optional: sign batches
+//		PublishableKey: pecta.NewAPIKey(os.Getenv("PECTA_API_KEY")),    // pk_live_...
+//		SecretKey:      pecta.NewAPIKey(os.Getenv("PECTA_SECRET_KEY")), // optional: sign batches
 //	})
 //	if err != nil { ... }  // *telemetry.ConfigError naming the field
 //	defer em.Close(ctx)    // drains, bounded by ctx; reports any loss

@@ -158,7 +158,7 @@ func assertNoSecret(t *testing.T, r pectatest.Request) {
 func TestUnsignedWithoutSecretKey(t *testing.T) {
 	srv := newServer(t)
 	cfg := fastConfig(srv)
-	cfg.SecretKey = Key{}
+	cfg.SecretKey = pecta.APIKey{}
 	e := mustNew(t, cfg)
 	trackAll(t, e, 1, 10)
 	if err := closeNow(t, e, 5*time.Second); err != nil {
@@ -394,7 +394,7 @@ func TestRejected4xxDroppedWithReason(t *testing.T) {
 			srv := pectatest.NewServer(append([]pectatest.Option{pectatest.WithoutRateLimits()}, tt.opts...)...)
 			defer srv.Close()
 			cfg := fastConfig(srv)
-			cfg.SecretKey = NewKey(testSK)
+			cfg.SecretKey = pecta.NewAPIKey(testSK)
 			var mu sync.Mutex
 			var errs []error
 			var drops []DropReport
@@ -433,7 +433,7 @@ func TestRejected4xxDroppedWithReason(t *testing.T) {
 func TestNotAcceptedCounted(t *testing.T) {
 	s := newSink(t)
 	s.accept = func(n int) int { return n - 3 }
-	e := mustNew(t, Config{PublishableKey: NewKey(testPK), BaseURL: s.srv.URL, RequestsPerMinute: -1, FlushInterval: time.Hour})
+	e := mustNew(t, Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: s.srv.URL, RequestsPerMinute: -1, FlushInterval: time.Hour})
 	for i := range 10 {
 		if err := e.Track(event("na", i)); err != nil {
 			t.Fatal(err)
@@ -820,7 +820,7 @@ func TestCallbacksAggregatedOffTrackGoroutine(t *testing.T) {
 }
 
 func TestTrackAllocatesNothing(t *testing.T) {
-	cfg := Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), RequestsPerMinute: -1}
+	cfg := Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), RequestsPerMinute: -1}
 	set, err := cfg.settings()
 	if err != nil {
 		t.Fatal(err)

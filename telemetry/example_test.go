@@ -2,7 +2,6 @@ package telemetry_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,15 +15,15 @@ import (
 // A complete life cycle against an in-process test server. In production,
 // leave BaseURL empty and read the keys from the environment:
 //
-//	PublishableKey: telemetry.NewKey(os.Getenv("PECTA_API_KEY")),
-//	SecretKey:      telemetry.NewKey(os.Getenv("PECTA_SECRET_KEY")),
+//	PublishableKey: pecta.NewAPIKey(os.Getenv("PECTA_API_KEY")),
+//	SecretKey:      pecta.NewAPIKey(os.Getenv("PECTA_SECRET_KEY")),
 func ExampleNew() {
 	srv := pectatest.NewServer()
 	defer srv.Close()
 
 	em, err := telemetry.New(telemetry.Config{
-		PublishableKey: telemetry.NewKey(srv.PublishableKey.Reveal()),
-		SecretKey:      telemetry.NewKey(srv.SecretKey.Reveal()), // optional: signs every batch
+		PublishableKey: srv.PublishableKey,
+		SecretKey:      srv.SecretKey, // optional: signs every batch
 		BaseURL:        srv.URL,
 	})
 	if err != nil {
@@ -90,7 +89,7 @@ func ExampleEmitter_Flush() {
 	defer srv.Close()
 
 	em, err := telemetry.New(telemetry.Config{
-		PublishableKey: telemetry.NewKey("pk_live_00000000000000000000000000000000"), // well formed, unknown
+		PublishableKey: pecta.NewAPIKey("pk_live_00000000000000000000000000000000"), // well formed, unknown
 		BaseURL:        srv.URL,
 		Logger:         slog.New(slog.DiscardHandler), // keep the example's output clean
 	})
@@ -112,23 +111,4 @@ func ExampleEmitter_Flush() {
 	// undelivered: 1 map[rejected:auth_invalid:1]
 	// key rejected: true
 	// unknown key: true
-}
-
-// Keys print as previews everywhere, and a configuration can be logged or
-// marshalled as it is.
-func ExampleKey() {
-	cfg := telemetry.Config{PublishableKey: telemetry.NewKey("pk_live_AbCdEfGhIjKlMnOpQrStUvWxYz012345")}
-	fmt.Println(cfg.PublishableKey)
-	fmt.Printf("%#v\n", cfg.PublishableKey)
-	b, _ := json.Marshal(cfg.PublishableKey)
-	fmt.Println(string(b))
-
-	// a round trip fails loudly instead of producing a broken key
-	var k telemetry.Key
-	fmt.Println(json.Unmarshal(b, &k) != nil)
-	// Output:
-	// pk_live_...2345
-	// telemetry.Key("pk_live_...2345")
-	// "pk_live_...2345"
-	// true
 }

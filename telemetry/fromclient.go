@@ -43,8 +43,8 @@ func NewFromClient(c *pecta.Client, cfg Config) (*Emitter, error) {
 		return nil, &ConfigError{Field: "client", Reason: "its key is not a publishable (pk_live_) key; telemetry sends only a publishable key: " +
 			"create the client with pecta.NewClient(pk, pecta.WithSecretKey(sk))"}
 	}
-	cfg.PublishableKey = NewKey(apiKey)
-	cfg.SecretKey = NewKey(info.SecretKey())
+	cfg.PublishableKey = pecta.NewAPIKey(apiKey)
+	cfg.SecretKey = pecta.NewAPIKey(info.SecretKey())
 	cfg.BaseURL = info.BaseURL
 	cfg.InsecureHTTP = true // the client has validated its base URL, with its own WithInsecureHTTP
 	cfg.HTTPClient = info.HTTPClient

@@ -66,7 +66,7 @@ func TestTrackResultAllocs(t *testing.T) {
 	// server and the HTTP senders would allocate during the measurement
 	// (it failed so under load), so the batches go to a sender that
 	// allocates nothing, as in TestTrackAllocatesNothing.
-	cfg := Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), RequestsPerMinute: -1}
+	cfg := Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), RequestsPerMinute: -1}
 	set, err := cfg.settings()
 	require.NoError(t, err)
 	em := newEmitter(set, func(context.Context, []byte, string) (int, error) { return 100, nil })

@@ -56,8 +56,8 @@ func event(agent string, seq int) *pecta.Event {
 // fastConfig is a Config for tests against srv: quick retries, no pacing.
 func fastConfig(srv *pectatest.Server) Config {
 	return Config{
-		PublishableKey:    NewKey(srv.PublishableKey.Reveal()),
-		SecretKey:         NewKey(srv.SecretKey.Reveal()),
+		PublishableKey:    srv.PublishableKey,
+		SecretKey:         srv.SecretKey,
 		BaseURL:           srv.URL,
 		FlushInterval:     50 * time.Millisecond,
 		RetryWaitMin:      5 * time.Millisecond,

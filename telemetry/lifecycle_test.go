@@ -168,7 +168,7 @@ func TestUnconfirmedDeliveriesCountedAndReportedOnce(t *testing.T) {
 			defer srv.Close()
 			var mu sync.Mutex
 			var errs []error
-			e := mustNew(t, Config{PublishableKey: NewKey(testPK), BaseURL: srv.URL, RequestsPerMinute: -1,
+			e := mustNew(t, Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: srv.URL, RequestsPerMinute: -1,
 				BatchSize: 3, RequestTimeout: 300 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
 				OnError: func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }})
 			trackAll(t, e, 1, 6) // two batches or more
@@ -237,8 +237,8 @@ func TestNewFromClient(t *testing.T) {
 	}{
 		"nil client":        {nil, Config{}, "client"},
 		"secret-key client": {sc, Config{}, "client"},
-		"key set":           {c, Config{PublishableKey: NewKey(testPK)}, "PublishableKey"},
-		"secret set":        {c, Config{SecretKey: NewKey(testSK)}, "SecretKey"},
+		"key set":           {c, Config{PublishableKey: pecta.NewAPIKey(testPK)}, "PublishableKey"},
+		"secret set":        {c, Config{SecretKey: pecta.NewAPIKey(testSK)}, "SecretKey"},
 		"base URL set":      {c, Config{BaseURL: srv.URL}, "BaseURL"},
 		"HTTP client set":   {c, Config{HTTPClient: http.DefaultClient}, "HTTPClient"},
 		"invalid setting":   {c, Config{BatchSize: 1000}, "BatchSize"},

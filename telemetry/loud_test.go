@@ -72,7 +72,7 @@ func TestWrongKeyIsLoudOnFirstFlush(t *testing.T) {
 	logs := captureDefaultLog(t)
 	srv := newServer(t)
 	cfg := fastConfig(srv)
-	cfg.PublishableKey = NewKey(wrongPK)
+	cfg.PublishableKey = pecta.NewAPIKey(wrongPK)
 	cfg.BatchSize = 1
 	var mu sync.Mutex
 	var errs []error
@@ -217,7 +217,7 @@ func TestDurationUnitMistakesRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {
-			cfg := Config{PublishableKey: NewKey(testPK), BaseURL: "http://127.0.0.1:1"}
+			cfg := Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1"}
 			tt.edit(&cfg)
 			e, err := New(cfg)
 			var ce *ConfigError
@@ -230,7 +230,7 @@ func TestDurationUnitMistakesRefused(t *testing.T) {
 		})
 	}
 	// the minimums themselves are accepted
-	e, err := New(Config{PublishableKey: NewKey(testPK), BaseURL: "http://127.0.0.1:1",
+	e, err := New(Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1",
 		FlushInterval: 10 * time.Millisecond, RequestTimeout: 10 * time.Millisecond, RetryBudget: 10 * time.Millisecond,
 		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond, RetryAfterCap: time.Millisecond})
 	if err != nil {
@@ -242,7 +242,7 @@ func TestDurationUnitMistakesRefused(t *testing.T) {
 }
 
 func TestInsecureHTTPErrorNamesTheField(t *testing.T) {
-	_, err := New(Config{PublishableKey: NewKey(testPK), BaseURL: "http://example.com"})
+	_, err := New(Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://example.com"})
 	var ce *ConfigError
 	if !errors.As(err, &ce) || ce.Field != "BaseURL" || !strings.Contains(err.Error(), "InsecureHTTP") ||
 		strings.Contains(err.Error(), "WithInsecureHTTP") {

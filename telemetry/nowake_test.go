@@ -3,6 +3,8 @@ package telemetry
 import (
 	"testing"
 	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // Track never wakes another goroutine: a batch it seals waits on a
@@ -11,7 +13,7 @@ import (
 // delivered promptly with no flush tick to help.
 func TestSealedBatchesDeliveredWithoutFlushTick(t *testing.T) {
 	s := newSink(t)
-	e := mustNew(t, Config{PublishableKey: NewKey(testPK), BaseURL: s.srv.URL, FlushInterval: time.Hour, RequestsPerMinute: -1})
+	e := mustNew(t, Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: s.srv.URL, FlushInterval: time.Hour, RequestsPerMinute: -1})
 	const n = 1000
 	for i := range n {
 		if err := e.Track(event("a", i)); err != nil {
@@ -32,7 +34,7 @@ func TestIdleEmitterPollsSlowly(t *testing.T) {
 		t.Skip("waits for the idle switch (1 s)")
 	}
 	s := newSink(t)
-	e := mustNew(t, Config{PublishableKey: NewKey(testPK), BaseURL: s.srv.URL, FlushInterval: time.Hour, RequestsPerMinute: -1})
+	e := mustNew(t, Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: s.srv.URL, FlushInterval: time.Hour, RequestsPerMinute: -1})
 	if err := e.Track(event("a", 0)); err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 func fakeEmitter(t testing.TB, cfg Config, send sendFunc) *Emitter {
 	t.Helper()
 	if cfg.PublishableKey.IsZero() {
-		cfg.PublishableKey = NewKey(testPK)
+		cfg.PublishableKey = pecta.NewAPIKey(testPK)
 	}
 	set, err := cfg.settings()
 	if err != nil {
@@ -65,7 +65,7 @@ func TestUnencodableTimestampRefusedNotBatchPoison(t *testing.T) {
 // Close used to keep encoding and signing every queued batch after its
 // deadline, overrunning it by seconds with a large queue.
 func TestCloseDeadlineWithFullLargeQueue(t *testing.T) {
-	cfg := Config{RequestsPerMinute: -1, SecretKey: NewKey(testSK), MaxQueueBytes: 64 << 20, RequestTimeout: time.Hour}
+	cfg := Config{RequestsPerMinute: -1, SecretKey: pecta.NewAPIKey(testSK), MaxQueueBytes: 64 << 20, RequestTimeout: time.Hour}
 	e := fakeEmitter(t, cfg, blockUntilCancelled)
 	ev := event("big", 0)
 	ev.Gates[2].Reason = strings.Repeat("\x01", 400) // JSON 6x larger than the record

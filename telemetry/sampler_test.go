@@ -109,7 +109,7 @@ func TestSamplerFixedAndOff(t *testing.T) {
 	e = fakeEmitter(t, Config{SampleRate: 1, RequestsPerMinute: -1}, nil)
 	require.Equal(t, samplingOff, e.samp.mode)
 	require.NoError(t, e.Close(context.Background()))
-	_, err := New(Config{PublishableKey: NewKey(testPK), SampleRate: 1.5})
+	_, err := New(Config{PublishableKey: pecta.NewAPIKey(testPK), SampleRate: 1.5})
 	require.Error(t, err)
 }
 

@@ -31,7 +31,7 @@ const maxPooledBody = 1 << 20
 func (e *Emitter) newSendBuffers() *sendBuffers {
 	buf := &sendBuffers{bodyCap: initialBodyCap}
 	if !e.set.sk.IsZero() {
-		buf.signer = hmacsig.NewSigner(e.set.sk.reveal())
+		buf.signer = hmacsig.NewSigner(e.set.sk.Reveal())
 	}
 	return buf
 }

@@ -102,7 +102,7 @@ func newSpool(set *settings) *spool {
 	}
 	sp := &spool{
 		st:         set.spool,
-		fp:         keyFingerprint(set.pk.reveal(), set.sk.reveal()),
+		fp:         keyFingerprint(set.pk.Reveal(), set.sk.Reveal()),
 		max:        set.maxSpoolBytes,
 		nextKey:    1,
 		ready:      make(chan struct{}, 1),

@@ -18,7 +18,7 @@ import (
 // remove) and nothing else. The queue bound is large so that a run of
 // -benchtime=1000000x never takes the drop path (%dropped reads 0).
 func spoolBenchEmitter(b *testing.B, spool bool) *Emitter {
-	cfg := Config{PublishableKey: NewKey(testPK), SecretKey: NewKey(testSK), RequestsPerMinute: -1, MaxQueueBytes: 512 << 20}
+	cfg := Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), RequestsPerMinute: -1, MaxQueueBytes: 512 << 20}
 	if spool {
 		cfg.Spool = openDirSpool(b, b.TempDir())
 		cfg.MaxSpoolBytes = 1 << 30

@@ -48,8 +48,8 @@ func killChildMain() int {
 
 func killChild(mode string) error {
 	cfg := Config{
-		PublishableKey:    NewKey(testPK),
-		SecretKey:         NewKey(testSK),
+		PublishableKey:    pecta.NewAPIKey(testPK),
+		SecretKey:         pecta.NewAPIKey(testSK),
 		BaseURL:           os.Getenv("KILL_URL"),
 		Spool:             &dirSpool{dir: os.Getenv("KILL_DIR")},
 		FlushInterval:     20 * time.Millisecond,

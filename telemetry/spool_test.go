@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 )
 
@@ -208,7 +209,7 @@ func TestSpoolKeyChangedResigned(t *testing.T) {
 	srv := newServer(t)
 	dir := t.TempDir()
 	cfg := spoolConfig(srv, dir)
-	cfg.SecretKey = Key{} // spooled unsigned
+	cfg.SecretKey = pecta.APIKey{} // spooled unsigned
 	fillSpool(t, srv, cfg, 300)
 	before := map[string]bool{}
 	for _, rec := range spooledRecords(t, dir) {
@@ -219,7 +220,7 @@ func TestSpoolKeyChangedResigned(t *testing.T) {
 		before[string(body)] = true
 	}
 
-	cfg.SecretKey = NewKey(testSK) // the keys changed: now signed
+	cfg.SecretKey = pecta.NewAPIKey(testSK) // the keys changed: now signed
 	e := mustNew(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -394,12 +395,12 @@ func TestSpoolBoundDropNewestAndDropOldest(t *testing.T) {
 }
 
 func TestSpoolConfig(t *testing.T) {
-	cfg := Config{PublishableKey: NewKey(testPK), Spool: openDirSpool(t, t.TempDir()), MaxSpoolBytes: 1000}
+	cfg := Config{PublishableKey: pecta.NewAPIKey(testPK), Spool: openDirSpool(t, t.TempDir()), MaxSpoolBytes: 1000}
 	var ce *ConfigError
 	if _, err := New(cfg); !errors.As(err, &ce) || ce.Field != "MaxSpoolBytes" {
 		t.Fatalf("tiny MaxSpoolBytes: %v", err)
 	}
-	e := mustNew(t, Config{PublishableKey: NewKey(testPK), BaseURL: "http://127.0.0.1:1"})
+	e := mustNew(t, Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1"})
 	if err := e.SyncSpool(context.Background()); !errors.Is(err, ErrNoSpool) {
 		t.Fatalf("SyncSpool without a spool: %v", err)
 	}

@@ -33,7 +33,7 @@ func newClientSender(set *settings) (send releasingSend, own *http.Client, err e
 	if set.insecure {
 		opts = append(opts, pecta.WithInsecureHTTP())
 	}
-	c, err := pecta.NewClient(set.pk.reveal(), opts...)
+	c, err := pecta.NewClient(set.pk.Reveal(), opts...)
 	if err != nil {
 		if _, ok := err.(*pecta.KeyError); ok {
 			return nil, nil, &ConfigError{Field: "PublishableKey", Reason: "rejected by the client"}

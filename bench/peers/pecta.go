@@ -37,8 +37,8 @@ func newPecta(url string) (enqueuer, error) { return newPectaWith(url, 0) }
 
 func newPectaWith(url string, maxQueueBytes int) (enqueuer, error) {
 	em, err := telemetry.New(telemetry.Config{
-		PublishableKey:    telemetry.NewKey(benchPK),
-		SecretKey:         telemetry.NewKey(benchSK),
+		PublishableKey:    pecta.NewAPIKey(benchPK),
+		SecretKey:         pecta.NewAPIKey(benchSK),
 		BaseURL:           url,
 		RequestsPerMinute: -1,
 		MaxQueueBytes:     maxQueueBytes,

@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/pecta-ai/pecta-go/examples/internal/demo"
+	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 	"github.com/pecta-ai/pecta-go/telemetry"
 )
@@ -84,8 +85,8 @@ func run() error {
 		fmt.Printf("embedded server ingest limit: %d req/min\n", o.rpm)
 	}
 	cfg := telemetry.Config{
-		PublishableKey: telemetry.NewKey(env.PublishableKey),
-		SecretKey:      telemetry.NewKey(env.SecretKey),
+		PublishableKey: pecta.NewAPIKey(env.PublishableKey),
+		SecretKey:      pecta.NewAPIKey(env.SecretKey),
 		BaseURL:        env.BaseURL,
 		FlushInterval:  500 * time.Millisecond,
 		RetryWaitMin:   50 * time.Millisecond,

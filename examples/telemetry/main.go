@@ -45,8 +45,8 @@ func run() error {
 	env := demo.Setup(os.Stdout)
 	defer env.Close()
 	cfg := telemetry.Config{
-		PublishableKey: telemetry.NewKey(env.PublishableKey),
-		SecretKey:      telemetry.NewKey(env.SecretKey),
+		PublishableKey: pecta.NewAPIKey(env.PublishableKey),
+		SecretKey:      pecta.NewAPIKey(env.SecretKey),
 		BaseURL:        env.BaseURL,
 		// keep every event: the example checks that each one arrives (by
 		// default the emitter samples to what the org's budget carries)

@@ -104,8 +104,8 @@ func IsPreview(s string) bool {
 }
 
 // FormatPreview writes a key's preview for verb: goString for %#v, the
-// quoted preview for %q, the preview for every other verb. Both key types
-// (pecta.APIKey, telemetry.Key) format through it, so no verb prints a key.
+// quoted preview for %q, the preview for every other verb. The key type
+// (pecta.APIKey) formats through it, so no verb prints a key.
 func FormatPreview(f fmt.State, verb rune, preview, goString string) {
 	switch {
 	case verb == 'v' && f.Flag('#'):

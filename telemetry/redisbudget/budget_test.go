@@ -168,7 +168,7 @@ func TestEmitterFallsBackWhenRedisIsDown(t *testing.T) {
 	b, err := redisbudget.New(redisbudget.Config{Client: rdb, Timeout: 100 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, err)
-	em, err := telemetry.New(telemetry.Config{PublishableKey: telemetry.NewKey(srv.PublishableKey.Reveal()), BaseURL: srv.URL,
+	em, err := telemetry.New(telemetry.Config{PublishableKey: srv.PublishableKey, BaseURL: srv.URL,
 		FlushInterval: 50 * time.Millisecond, Budget: b,
 		SampleRate: 1}) // every event kept: Sent is exact below
 	require.NoError(t, err)

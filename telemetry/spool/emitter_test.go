@@ -23,8 +23,8 @@ func config(t *testing.T, srv *pectatest.Server, dir string) telemetry.Config {
 		t.Fatal(err)
 	}
 	return telemetry.Config{
-		PublishableKey:    telemetry.NewKey(srv.PublishableKey),
-		SecretKey:         telemetry.NewKey(srv.SecretKey),
+		PublishableKey:    srv.PublishableKey,
+		SecretKey:         srv.SecretKey,
 		BaseURL:           srv.URL,
 		BatchSize:         10,
 		FlushInterval:     20 * time.Millisecond,

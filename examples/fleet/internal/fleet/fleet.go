@@ -76,8 +76,8 @@ func PassRate(k int) float64 { return 0.55 + 0.4*float64((k*7)%10)/10 }
 // RunChild runs one child in this process and returns its result.
 func RunChild(o Options) (*ChildResult, error) {
 	cfg := telemetry.Config{
-		PublishableKey: telemetry.NewKey(o.PK),
-		SecretKey:      telemetry.NewKey(o.SK),
+		PublishableKey: pecta.NewAPIKey(o.PK),
+		SecretKey:      pecta.NewAPIKey(o.SK),
 		BaseURL:        o.BaseURL,
 		FlushInterval:  time.Second,
 	}

@@ -60,8 +60,8 @@ func run() error {
 		return err
 	}
 	em, err := telemetry.New(telemetry.Config{
-		PublishableKey:    telemetry.NewKey(examplePK),
-		SecretKey:         telemetry.NewKey(exampleSK),
+		PublishableKey:    pecta.NewAPIKey(examplePK),
+		SecretKey:         pecta.NewAPIKey(exampleSK),
 		BaseURL:           srv.URL,
 		SampleRate:        1, // keep every event
 		RequestsPerMinute: -1,
