@@ -192,6 +192,7 @@ func startEmitter(set settings, send sendFunc, rel releasingSend) *Emitter {
 	e.sp = newSpool(&set)
 	e.attachSpool() // spool.go: queues an earlier process's batches
 	e.openArena()   // arena.go: before the shards take batches
+	e.q.heap = e.q.arena == nil
 	for i := range e.shards {
 		e.shards[i].open = e.q.newBatch()
 	}

@@ -54,6 +54,7 @@ type queue struct {
 	hand     handoff
 	recHint  atomic.Int64 // record bytes of the last full batch: sizes new batches
 	arena    *arena       // arena.go: slots for records when the spool is on
+	heap     bool         // records live on the heap (no arena): set before the goroutines start
 	maxFree  int
 	bodyCap  int
 	progress chan struct{} // closed when a batch completes; nil if nobody waits
@@ -161,7 +162,7 @@ func (q *queue) recycle(b *batch) {
 // and the GC's assists more). The ticker calls it; with the arena, slots
 // are taken from the arena instead.
 func (q *queue) topUp(spares int) {
-	if q.arena != nil {
+	if !q.heap {
 		return
 	}
 	for {
