@@ -35,11 +35,8 @@ var programs = []struct {
 		forbid: []forbidden{redis, bbolt, gjson, testify},
 	},
 	{
-		pkg: module + "/telemetry",
-		forbid: []forbidden{
-			redis, testify,
-			// bbolt, // on once the spool store leaves the telemetry package (issue 16)
-		},
+		pkg:    module + "/telemetry",
+		forbid: []forbidden{redis, bbolt, gjson, testify},
 	},
 }
 

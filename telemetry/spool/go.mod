@@ -4,7 +4,7 @@ go 1.25
 
 require go.etcd.io/bbolt v1.4.3
 
-require github.com/pecta-ai/pecta-go v0.0.0
+require github.com/pecta-ai/pecta-go v0.1.0
 
 require (
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
