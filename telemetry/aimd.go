@@ -160,18 +160,6 @@ func (b *LocalBudget) grantAt(now time.Time, demand float64) float64 {
 	return b.rate
 }
 
-// SetRate sets the current rate, in requests per second, clamped to the
-// budget's range; the redisbudget package uses it to continue locally at
-// the share it was last granted. It does nothing when unpaced.
-func (b *LocalBudget) SetRate(perSecond float64) {
-	if b.unpaced {
-		return
-	}
-	b.mu.Lock()
-	b.setRate(perSecond)
-	b.mu.Unlock()
-}
-
 func (b *LocalBudget) setRate(r float64) {
 	b.rate = min(max(r, b.min), b.max)
 	b.lim.SetLimit(rate.Limit(b.rate))

@@ -172,7 +172,7 @@
 // "sha256=" + lowercase hex HMAC-SHA256 of the exact body, keyed with the
 // secret key. Sign and Verify compute and check such headers (Verify in
 // constant time, telling missing, malformed and mismatched signatures
-// apart), and VerifyMiddleware checks incoming requests for receivers and
+// apart), and the telemetry/verify package checks incoming requests for receivers and
 // proxies.
 //
 // The signature protects integrity only, not against replay: it binds no

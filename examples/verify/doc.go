@@ -1,3 +1,3 @@
-// Command verify shows telemetry.VerifyMiddleware checking X-Pecta-Signature
+// Command verify shows verify.Middleware checking X-Pecta-Signature
 // on a receiver of ingest requests.
 package main

@@ -1,5 +1,5 @@
 // Command verify runs a receiver of signed ingest requests behind
-// telemetry.VerifyMiddleware on a loopback port, sends it one correctly
+// verify.Middleware on a loopback port, sends it one correctly
 // signed request, one tampered request and one unsigned request, and
 // prints what happened to each. It exits non-zero unless only the signed
 // request got through, with its body intact.
@@ -24,6 +24,7 @@ import (
 
 	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/telemetry"
+	"github.com/pecta-ai/pecta-go/telemetry/verify"
 )
 
 func main() {
@@ -46,7 +47,7 @@ func run() error {
 	// The receiver: what a relay or proxy in front of Pecta would run.
 	var mu sync.Mutex
 	var received [][]byte
-	receiver := telemetry.VerifyMiddleware(secret, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	receiver := verify.Middleware(secret, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body) // the verified bytes, restored by the middleware
 		mu.Lock()
 		received = append(received, body)

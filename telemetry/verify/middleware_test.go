@@ -1,4 +1,4 @@
-package telemetry
+package verify
 
 import (
 	"encoding/json"
@@ -7,15 +7,17 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/pecta-ai/pecta-go/telemetry"
 )
 
-func TestVerifyMiddleware(t *testing.T) {
+func TestMiddleware(t *testing.T) {
 	var got []byte
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ = io.ReadAll(r.Body)
 		w.WriteHeader(http.StatusAccepted)
 	})
-	h := VerifyMiddleware(testSK, next, WithMaxBodyBytes(1024))
+	h := Middleware(testSK, next, WithMaxBodyBytes(1024))
 	body := `{"events":[{"agent_id":"a","passed":true,"total_latency_ms":1,"gates":[]}]}`
 	tests := []struct {
 		name   string
@@ -24,18 +26,18 @@ func TestVerifyMiddleware(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"valid", body, Sign([]byte(body), testSK), http.StatusAccepted, ""},
+		{"valid", body, telemetry.Sign([]byte(body), testSK), http.StatusAccepted, ""},
 		{"missing", body, "", http.StatusUnauthorized, "hmac_missing"},
 		{"malformed", body, "sha256=nothex", http.StatusUnauthorized, "hmac_invalid"},
-		{"tampered", strings.Replace(body, `"a"`, `"b"`, 1), Sign([]byte(body), testSK), http.StatusUnauthorized, "hmac_invalid"},
-		{"too large", strings.Repeat("x", 1025), Sign([]byte(strings.Repeat("x", 1025)), testSK), http.StatusRequestEntityTooLarge, "validation_error"},
+		{"tampered", strings.Replace(body, `"a"`, `"b"`, 1), telemetry.Sign([]byte(body), testSK), http.StatusUnauthorized, "hmac_invalid"},
+		{"too large", strings.Repeat("x", 1025), telemetry.Sign([]byte(strings.Repeat("x", 1025)), testSK), http.StatusRequestEntityTooLarge, "validation_error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got = nil
 			r := httptest.NewRequest(http.MethodPost, "/v1/ingest", strings.NewReader(tt.body))
 			if tt.sig != "" {
-				r.Header.Set(SignatureHeader, tt.sig)
+				r.Header.Set(telemetry.SignatureHeader, tt.sig)
 			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
@@ -68,5 +70,7 @@ func TestVerifyMiddlewareEmptyKeyPanics(t *testing.T) {
 			t.Fatal("no panic")
 		}
 	}()
-	VerifyMiddleware("", http.NotFoundHandler())
+	Middleware("", http.NotFoundHandler())
 }
+
+const testSK = "sk_live_SECRETbbbbbbbbbbbbbbbbbbbbbbbbb2"

@@ -1,4 +1,12 @@
-package telemetry
+// Package verify checks the X-Pecta-Signature of ingest requests, for
+// receivers and proxies of signed telemetry: Middleware wraps an
+// http.Handler and lets through only requests whose body was signed with
+// the secret key (telemetry.Verify does the check).
+//
+// The signature protects integrity, not freshness: it binds no timestamp
+// or nonce, so a replayed request passes. Deduplicate or bound freshness
+// yourself if replays matter.
+package verify
 
 import (
 	"bytes"
@@ -6,42 +14,44 @@ import (
 	"errors"
 	"io"
 	"net/http"
+
+	"github.com/pecta-ai/pecta-go/telemetry"
 )
 
-// DefaultMaxVerifyBody is the largest body VerifyMiddleware reads by
-// default (5 MiB).
-const DefaultMaxVerifyBody = 5 << 20
+// DefaultMaxBody is the largest body Middleware reads by default (5 MiB).
+const DefaultMaxBody = 5 << 20
 
-// VerifyOption configures VerifyMiddleware.
-type VerifyOption func(*verifyConfig)
+// Option configures Middleware.
+type Option func(*config)
 
-type verifyConfig struct {
+type config struct {
 	maxBody int64
 }
 
-// WithMaxBodyBytes sets the largest body VerifyMiddleware reads; a longer
-// one is answered 413. Default DefaultMaxVerifyBody.
-func WithMaxBodyBytes(n int64) VerifyOption {
-	return func(c *verifyConfig) {
+// WithMaxBodyBytes sets the largest body Middleware reads; a longer one is
+// answered 413. Default DefaultMaxBody.
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) {
 		if n > 0 {
 			c.maxBody = n
 		}
 	}
 }
 
-// VerifyMiddleware returns a handler for receivers and proxies of signed
+// Middleware returns a handler for receivers and proxies of signed
 // ingest requests. It reads the body (bounded), checks its X-Pecta-Signature
-// against secretKey with Verify, and either answers 401 with a Pecta-style
+// against secretKey with telemetry.Verify, and either answers 401 with a Pecta-style
 // JSON error (code "hmac_missing" or "hmac_invalid") or calls next with the
 // body restored, so next reads exactly the bytes that were verified.
 //
-// Like Verify it checks integrity, not freshness: a replayed request passes.
+// Like telemetry.Verify it checks integrity, not freshness: a replayed
+// request passes.
 // It panics if secretKey is empty, a programming error.
-func VerifyMiddleware(secretKey string, next http.Handler, opts ...VerifyOption) http.Handler {
+func Middleware(secretKey string, next http.Handler, opts ...Option) http.Handler {
 	if secretKey == "" {
-		panic("telemetry: VerifyMiddleware: empty secret key")
+		panic("verify: Middleware: empty secret key")
 	}
-	cfg := verifyConfig{maxBody: DefaultMaxVerifyBody}
+	cfg := config{maxBody: DefaultMaxBody}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -62,9 +72,9 @@ func VerifyMiddleware(secretKey string, next http.Handler, opts ...VerifyOption)
 			}
 			body = b
 		}
-		if err := Verify(body, r.Header.Get(SignatureHeader), secretKey); err != nil {
+		if err := telemetry.Verify(body, r.Header.Get(telemetry.SignatureHeader), secretKey); err != nil {
 			code := "hmac_invalid"
-			if errors.Is(err, ErrSignatureMissing) {
+			if errors.Is(err, telemetry.ErrSignatureMissing) {
 				code = "hmac_missing"
 			}
 			writeVerifyError(w, http.StatusUnauthorized, code, err.Error())
