@@ -326,9 +326,11 @@ func (e *Emitter) openArena() {
 		e.q.push(b)
 		e.queued.Add(b.bytes)
 		sp.replayed += uint64(b.n)
+		e.q.m.replayed.Add(uint64(b.n))
 	}
 	e.q.drop(ReasonSpoolCorrupt, corrupt, errSpoolCorrupt("arena slot"))
 	sp.replayed += corrupt
+	e.q.m.replayed.Add(corrupt)
 	e.mu.Unlock()
 	for cur := arenaGen.Load(); cur < gen && !arenaGen.CompareAndSwap(cur, gen); cur = arenaGen.Load() {
 	}

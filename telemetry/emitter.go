@@ -111,6 +111,8 @@ type Emitter struct {
 
 	sp *spool // nil without a spool (spool.go)
 
+	observers observers // OnRequest (metrics.go)
+
 	samp sampler
 }
 
@@ -126,7 +128,7 @@ type shard struct {
 type shardState struct {
 	mu       sync.Mutex
 	open     *batch // batch being filled
-	accepted uint64 // events ever accepted into this shard
+	accepted atomic.Uint64 // events ever accepted into this shard (written under mu)
 	credit   int64  // queue bytes reserved by this shard and not yet used
 	full     atomic.Uint64
 }

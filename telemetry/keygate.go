@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pecta-ai/pecta-go/pecta"
@@ -59,7 +60,8 @@ func isKeyRejection(apiErr *pecta.APIError) bool {
 type keyGate struct {
 	mu        sync.Mutex
 	failing   bool
-	probing   bool // a probe batch is being sent
+	refused   atomic.Bool // mirrors failing, for Metrics
+	probing   bool        // a probe batch is being sent
 	reason    string
 	err       error // the error reported when the key started failing
 	interval  time.Duration
@@ -95,6 +97,7 @@ func (g *keyGate) accepted() (recovered bool) {
 	defer g.mu.Unlock()
 	recovered = g.failing
 	g.failing, g.err, g.reason = false, nil, ""
+	g.refused.Store(false)
 	return recovered
 }
 
@@ -107,6 +110,7 @@ func (e *Emitter) onKeyRejected(apiErr *pecta.APIError, reason string) (err erro
 	now := time.Now()
 	if !g.failing {
 		g.failing = true
+		g.refused.Store(true)
 		g.reason = reason
 		g.interval = e.set.authProbeMin
 		g.err = &keyRejectedError{api: apiErr, preview: e.set.pk.Preview(), reason: reason, probe: g.interval, max: e.set.authProbeMax}

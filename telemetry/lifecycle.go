@@ -23,6 +23,9 @@ type lifecycle struct {
 	// then its outcome, returned to every Close.
 	closeDone chan struct{}
 	closeErr  error
+	// closeDeadline: Close's ctx has a deadline (written before draining
+	// is closed, read after)
+	closeDeadline bool
 
 	// guarded by Emitter.mu
 	unconfirmed         uint64

@@ -62,6 +62,7 @@ type queue struct {
 	sent, batches, retries uint64
 	dropped                map[string]uint64
 	dropTotal              uint64 // sum of dropped
+	m                      meters // lock-free mirrors of the counters (Metrics)
 	lastErr                error
 
 	// reported to callbacks by the loop goroutine
@@ -254,6 +255,7 @@ func (q *queue) take() *batch {
 	if b != nil {
 		q.inflight = append(q.inflight, b)
 		q.inflightEvts += uint64(b.n)
+		q.syncInflight()
 	}
 	return b
 }
@@ -267,7 +269,15 @@ func (q *queue) finish(b *batch) {
 		}
 	}
 	q.inflightEvts -= uint64(b.n)
+	q.syncInflight()
 	q.completed(b)
+}
+
+// syncInflight mirrors the in-flight gauges for Metrics. The caller holds
+// Emitter.mu.
+func (q *queue) syncInflight() {
+	q.m.inflight.Store(int64(len(q.inflight)))
+	q.m.inflightEvents.Store(q.inflightEvts)
 }
 
 // completed wakes Flush waiters.
@@ -308,6 +318,7 @@ func (q *queue) drop(reason string, n uint64, err error) {
 	}
 	q.dropped[reason] += n
 	q.dropTotal += n
+	q.m.dropped[reasonIndex(reason)].Add(n)
 	r := q.pendDrops[reason]
 	if r == nil {
 		r = &DropReport{Reason: reason}
@@ -346,6 +357,7 @@ func (q *queue) takeFull(batchSize int) *batch {
 		b.n += k
 		b.bytes += int64(off)
 		q.inflightEvts += uint64(k)
+		q.syncInflight()
 		if k == nx.n {
 			q.popHead()
 			q.completed(nx)

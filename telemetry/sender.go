@@ -243,9 +243,12 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 			}
 		}
 		ctx, cancel := context.WithTimeout(e.sendCtx, e.set.requestTimeout)
+		sent := time.Now()
 		accepted, err := e.sendBatch(ctx, b, body, sig)
 		cancel()
+		e.observe(time.Since(sent), b.n, err)
 		if err == nil {
+			e.q.m.lastAccepted.Store(time.Now().UnixNano())
 			e.onAccepted()
 			e.budget.Observe(false, 0)
 			if accepted > b.n { // an answer about some other request?
@@ -269,6 +272,7 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 		case errors.As(err, &apiErr):
 			switch {
 			case apiErr.StatusCode == http.StatusTooManyRequests:
+				e.q.m.limited.Add(1)
 				retryAfter = apiErr.RetryAfter
 				if retryAfter <= 0 {
 					retryAfter = policy.Delay(attempt, 0)
@@ -284,16 +288,15 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 				return outcome{reason: rejectedReason(apiErr), err: err}
 			}
 		}
-		// retryable: 429, 5xx, timeouts, resets, refused connections
-		if attempt >= e.set.maxRetries {
-			return outcome{reason: ReasonRetriesExhausted, err: err}
-		}
+		// retryable: 429, 5xx, timeouts, resets, refused connections;
+		// once Close started with a deadline, the deadline is the limit
 		delay := policy.Delay(attempt, retryAfter)
-		if time.Since(start)+delay > e.set.retryBudget {
+		if !e.closing() && (attempt >= e.set.maxRetries || time.Since(start)+delay > e.set.retryBudget) {
 			return outcome{reason: ReasonRetriesExhausted, err: err}
 		}
 		e.mu.Lock()
 		e.q.retries++
+		e.q.m.retries.Add(1)
 		e.q.lastErr = err
 		e.mu.Unlock()
 		e.log.Debug("telemetry: ingest failed, retrying",
@@ -301,10 +304,47 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 			slog.Duration("wait", delay), slog.String("error", err.Error()))
 		if apiErr == nil || apiErr.StatusCode != http.StatusTooManyRequests {
 			// a 429 already paused the budget for every sender
-			if retry.Sleep(e.sendCtx, delay) != nil {
+			if e.retryWait(delay) != nil {
 				return outcome{reason: ReasonShutdown, err: err}
 			}
 		}
+	}
+}
+
+// closeRetryWait is the longest wait between two attempts of a batch once
+// Close has started: a server that comes back within Close's deadline gets
+// the backlog within about this long, instead of after the backoff the
+// batch was in (up to RetryWaitMax).
+const closeRetryWait = 250 * time.Millisecond
+
+// closing reports whether Close has started with a deadline, which then
+// bounds the retries instead of MaxRetries and RetryBudget.
+func (e *Emitter) closing() bool {
+	select {
+	case <-e.draining:
+		return e.life.closeDeadline
+	default:
+		return false
+	}
+}
+
+// retryWait waits d before the next attempt of a batch, cut short to
+// closeRetryWait when Close starts, or until the emitter is aborted.
+func (e *Emitter) retryWait(d time.Duration) error {
+	select {
+	case <-e.draining:
+		d = min(d, closeRetryWait)
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-e.sendCtx.Done():
+		return e.sendCtx.Err()
+	case <-e.draining: // Close started during the wait
+		return retry.Sleep(e.sendCtx, min(d, closeRetryWait))
 	}
 }
 
@@ -325,13 +365,16 @@ func (e *Emitter) account(b *batch, out outcome) {
 	e.q.finish(b)
 	if out.unconfirmed {
 		e.life.unconfirmed += accepted
+		e.q.m.unconfirmed.Add(accepted)
 		report = !e.life.unconfirmedReported // once per emitter: Stats counts the rest
 		e.life.unconfirmedReported = true
 	} else {
 		e.q.sent += accepted
+		e.q.m.sent.Add(accepted)
 	}
 	if out.reason == "" {
 		e.q.batches++
+		e.q.m.batches.Add(1)
 	}
 	e.q.drop(reason, uint64(b.n)-accepted, out.err)
 	if reason != "" {

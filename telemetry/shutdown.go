@@ -128,6 +128,7 @@ func (e *Emitter) Close(ctx context.Context) error {
 
 func (e *Emitter) close(ctx context.Context) error {
 	e.sealAll()
+	_, e.life.closeDeadline = ctx.Deadline() // read after draining is closed (sender.go)
 	close(e.draining)
 
 	done := make(chan struct{})

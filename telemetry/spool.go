@@ -124,6 +124,7 @@ func (e *Emitter) attachSpool() {
 	err := sp.st.Scan(func(b SpoolBatch) error {
 		sp.nextKey = max(sp.nextKey, b.Key+1)
 		sp.replayed += uint64(b.Events)
+		e.q.m.replayed.Add(uint64(b.Events))
 		sp.inSpool[b.Key] = true
 		if _, _, _, err := parseSpoolRecord(b.Data); err != nil {
 			e.q.drop(ReasonSpoolCorrupt, uint64(b.Events), err)

@@ -178,6 +178,7 @@ func (e *Emitter) nextSpooled() (*spoolEntry, *batch) {
 			b.n, b.seq = ent.Events, ent.seq
 			e.q.inflight = append(e.q.inflight, b)
 			e.q.inflightEvts += uint64(b.n)
+			e.q.syncInflight()
 		} else if sp.failed != nil {
 			e.collect()
 			b = e.q.take()

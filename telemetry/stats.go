@@ -89,7 +89,7 @@ func (e *Emitter) Stats() Stats {
 	var accepted, open uint64
 	var credit int64
 	for i := range e.shards {
-		accepted += e.shards[i].accepted
+		accepted += e.shards[i].accepted.Load()
 		open += uint64(e.shards[i].open.n)
 		credit += e.shards[i].credit
 	}

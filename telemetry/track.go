@@ -120,7 +120,7 @@ func (e *Emitter) track(ev *pecta.Event, hint uint64, sampled bool) error {
 		b.n++
 		b.bytes += int64(size)
 		b.commit() // arena.go: from here a kill of the process loses nothing
-		s.accepted++
+		s.accepted.Add(1)
 		if b.n >= e.set.batchSize || len(b.rec) >= maxBatchBytes {
 			e.seal(s)
 		}

@@ -1,0 +1,204 @@
+package telemetry
+
+import (
+	"errors"
+	"iter"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pecta-ai/pecta-go/pecta"
+)
+
+// Metrics is the emitter's counters and gauges, read without a lock and
+// without allocating, for exporters that poll it (the telemetry/otelmetrics
+// and telemetry/promcollector modules). Counters only grow. Each field is
+// exact when read, but the fields are read one after another, not at one
+// instant: Stats gives a consistent snapshot (where the accounting
+// identity holds) at the cost of taking the emitter's locks.
+type Metrics struct {
+	Tracked     uint64     // events passed to Track or TrackResult
+	Kept        uint64     // tracked events the sampler kept (Tracked - Dropped.Sampled)
+	Sent        uint64     // events a 2xx answer confirmed
+	Unconfirmed uint64     // events of 2xx answers that confirmed no count (Stats.Unconfirmed)
+	Replayed    uint64     // events found in the spool at New
+	Dropped     DropCounts // events that will never be delivered, by reason
+	Batches     uint64     // requests the server accepted
+	Retries     uint64     // retries after a 429, a 5xx or a network error
+	RateLimited uint64     // 429 answers
+
+	QueuedEvents   uint64 // events waiting to be sent (open batches, the queue, the spool)
+	QueuedBytes    int64  // bytes held against MaxQueueBytes, reservations of the shards included
+	QueueCapacity  int64  // MaxQueueBytes
+	InFlight       int    // batches being sent or waiting to be retried
+	InFlightEvents uint64 // events in those batches
+
+	BudgetRate     float64   // requests per second the Budget grants now (+Inf: unpaced)
+	BudgetFallback bool      // a shared Budget fell back to local pacing
+	KeyRejected    bool      // the server refuses the keys now (401/403): batches are dropped until a probe succeeds
+	LastAccepted   time.Time // when the server last accepted a batch; zero if never
+}
+
+// DropCounts counts dropped events by reason, the fixed set that Metrics
+// reports (Rejected counts every "rejected:<code>").
+type DropCounts struct {
+	Invalid, Sampled, QueueFull, Closed, Rejected, RetriesExhausted,
+	Shutdown, NotAccepted, SpoolFull, SpoolCorrupt uint64
+}
+
+// ReasonRejected is the reason Metrics reports for every
+// "rejected:<code>" drop.
+const ReasonRejected = "rejected"
+
+// All yields each reason (a Reason* constant) with its count, in a fixed
+// order, without allocating.
+func (d *DropCounts) All() iter.Seq2[string, uint64] {
+	return func(yield func(string, uint64) bool) {
+		for i, r := range dropReasons {
+			if !yield(r, *d.at(i)) {
+				return
+			}
+		}
+	}
+}
+
+// Total returns the sum of every reason.
+func (d *DropCounts) Total() uint64 {
+	var n uint64
+	for i := range dropReasons {
+		n += *d.at(i)
+	}
+	return n
+}
+
+// dropReasons are DropCounts' reasons in field order.
+var dropReasons = [...]string{ReasonInvalid, ReasonSampled, ReasonQueueFull, ReasonClosed, ReasonRejected,
+	ReasonRetriesExhausted, ReasonShutdown, ReasonNotAccepted, ReasonSpoolFull, ReasonSpoolCorrupt}
+
+func (d *DropCounts) at(i int) *uint64 {
+	return [...]*uint64{&d.Invalid, &d.Sampled, &d.QueueFull, &d.Closed, &d.Rejected,
+		&d.RetriesExhausted, &d.Shutdown, &d.NotAccepted, &d.SpoolFull, &d.SpoolCorrupt}[i]
+}
+
+// reasonIndex returns the DropCounts index of a drop reason.
+func reasonIndex(reason string) int {
+	if i := slices.Index(dropReasons[:], reason); i >= 0 {
+		return i
+	}
+	return slices.Index(dropReasons[:], ReasonRejected) // "rejected:<code>"
+}
+
+// meters are the lock-free mirrors of the queue's counters, written where
+// the counters guarded by Emitter.mu change, read by Metrics.
+type meters struct {
+	sent, unconfirmed, replayed, batches, retries, limited atomic.Uint64
+	dropped                                                [len(dropReasons)]atomic.Uint64
+	inflight                                               atomic.Int64
+	inflightEvents                                         atomic.Uint64
+	lastAccepted                                           atomic.Int64 // unix nanoseconds
+}
+
+// Metrics returns the emitter's counters and gauges without taking a lock
+// that Track takes and without allocating.
+func (e *Emitter) Metrics() Metrics {
+	if e.nop {
+		return Metrics{BudgetRate: 0}
+	}
+	var accepted, full uint64
+	for i := range e.shards {
+		accepted += e.shards[i].accepted.Load()
+		full += e.shards[i].full.Load()
+	}
+	_, sampled := e.samp.totals()
+	m := &e.q.m
+	var r Metrics
+	for i := range dropReasons {
+		*r.Dropped.at(i) = m.dropped[i].Load()
+	}
+	r.Dropped.Invalid = e.dropInvalid.Load()
+	r.Dropped.Sampled = sampled
+	r.Dropped.Closed = e.dropClosed.Load()
+	r.Dropped.QueueFull += full // the DropOldest evictions are in m
+	r.Tracked = accepted + r.Dropped.Invalid + r.Dropped.Sampled + r.Dropped.Closed + full
+	r.Kept = r.Tracked - r.Dropped.Sampled
+	r.Sent, r.Unconfirmed, r.Replayed = m.sent.Load(), m.unconfirmed.Load(), m.replayed.Load()
+	r.Batches, r.Retries, r.RateLimited = m.batches.Load(), m.retries.Load(), m.limited.Load()
+	r.InFlight, r.InFlightEvents = int(m.inflight.Load()), m.inflightEvents.Load()
+	if in, out := r.Tracked+r.Replayed, r.Sent+r.Unconfirmed+r.Dropped.Total()+r.InFlightEvents; in > out {
+		r.QueuedEvents = in - out
+	}
+	r.QueuedBytes, r.QueueCapacity = e.queued.Load(), e.set.maxQueueBytes
+	st := e.budget.State()
+	r.BudgetRate, r.BudgetFallback = st.Rate, st.Fallback
+	r.KeyRejected = e.life.keys.refused.Load()
+	if ns := m.lastAccepted.Load(); ns != 0 {
+		r.LastAccepted = time.Unix(0, ns)
+	}
+	return r
+}
+
+// RequestInfo describes one ingest request (one attempt of a batch).
+type RequestInfo struct {
+	Duration time.Duration // from sending the request to reading the answer
+	// StatusCode is the answer's HTTP status: 202 (the documented answer)
+	// for an accepted batch, 0 when no answer arrived (a network error, a
+	// timeout, Close's deadline).
+	StatusCode int
+	Events     int   // events in the batch
+	Err        error // nil when the batch was accepted
+}
+
+// observers are the functions OnRequest registered.
+type observers struct {
+	mu  sync.Mutex
+	fns atomic.Pointer[[]*func(RequestInfo)]
+}
+
+// OnRequest registers f to be told about every ingest request, on the
+// goroutine that sent it, after the answer (f must be quick and must not
+// block: it delays the next request). It returns a function that removes
+// f. Metrics exporters use it for request durations by status.
+func (e *Emitter) OnRequest(f func(RequestInfo)) (remove func()) {
+	o := &e.observers
+	p := &f
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var cur []*func(RequestInfo)
+	if old := o.fns.Load(); old != nil {
+		cur = *old
+	}
+	next := append(slices.Clip(cur), p)
+	o.fns.Store(&next)
+	return func() {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if old := o.fns.Load(); old != nil {
+			next := slices.DeleteFunc(slices.Clone(*old), func(q *func(RequestInfo)) bool { return q == p })
+			o.fns.Store(&next)
+		}
+	}
+}
+
+// observe tells the registered functions about a request.
+func (e *Emitter) observe(d time.Duration, events int, err error) {
+	fns := e.observers.fns.Load()
+	if fns == nil || len(*fns) == 0 {
+		return
+	}
+	info := RequestInfo{Duration: d, Events: events, Err: err}
+	var apiErr *pecta.APIError
+	var respErr *pecta.ResponseError
+	switch {
+	case err == nil:
+		info.StatusCode = http.StatusAccepted
+	case errors.As(err, &apiErr):
+		info.StatusCode = apiErr.StatusCode
+	case errors.As(err, &respErr):
+		info.StatusCode = respErr.StatusCode
+	}
+	for _, f := range *fns {
+		(*f)(info)
+	}
+}
