@@ -127,9 +127,9 @@ type shard struct {
 
 type shardState struct {
 	mu       sync.Mutex
-	open     *batch // batch being filled
+	open     *batch        // batch being filled
 	accepted atomic.Uint64 // events ever accepted into this shard (written under mu)
-	credit   int64  // queue bytes reserved by this shard and not yet used
+	credit   int64         // queue bytes reserved by this shard and not yet used
 	full     atomic.Uint64
 }
 
