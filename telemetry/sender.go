@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pecta-ai/pecta-go/internal/hmacsig"
 	"github.com/pecta-ai/pecta-go/internal/retry"
 	"github.com/pecta-ai/pecta-go/pecta"
 )
@@ -19,7 +18,8 @@ type sendBuffers struct {
 	enc     recordEncoder
 	bodyCap int // for bodies built outside the pool (spool.go)
 	sig     []byte
-	signer  *hmacsig.Signer // nil when batches are unsigned; reused HMAC state
+	keys    batchKeys // the keys batches are signed with now (keys.go)
+	src     keySource
 }
 
 // initialBodyCap fits a full batch of typical events.
@@ -29,10 +29,8 @@ const initialBodyCap = 32 << 10
 const maxPooledBody = 1 << 20
 
 func (e *Emitter) newSendBuffers() *sendBuffers {
-	buf := &sendBuffers{bodyCap: initialBodyCap}
-	if !e.set.sk.IsZero() {
-		buf.signer = hmacsig.NewSigner(e.set.sk.Reveal())
-	}
+	buf := &sendBuffers{bodyCap: initialBodyCap, src: e.set.keys}
+	buf.keys.refresh(buf.src)
 	return buf
 }
 
@@ -47,15 +45,17 @@ func (buf *sendBuffers) encode(rec, dst []byte) (body []byte, sig string) {
 	body = buf.enc.appendJSON(body, rec)
 	body = append(body, "]}"...)
 	buf.bodyCap = max(initialBodyCap, len(body)+len(body)/8)
+	buf.keys.refresh(buf.src)
 	return body, buf.sign(body)
 }
 
-// sign returns body's signature, "" when batches are unsigned.
+// sign returns body's signature under the keys of buf.keys, "" when
+// batches are unsigned.
 func (buf *sendBuffers) sign(body []byte) string {
-	if buf.signer == nil {
+	if buf.keys.signer == nil {
 		return ""
 	}
-	buf.sig = buf.signer.AppendSign(buf.sig[:0], body)
+	buf.sig = buf.keys.signer.AppendSign(buf.sig[:0], body)
 	return string(buf.sig)
 }
 
@@ -227,15 +227,18 @@ func (e *Emitter) deliver(b *batch, buf *sendBuffers) {
 	body, sig := buf.encode(b.rec, bb.buf)
 	bb.buf = body
 	b.body = bb
-	out := e.attempts(b, body, sig)
+	out := e.attempts(b, body, sig, buf)
 	b.body = nil
 	bb.release()
 	e.account(b, out)
 }
 
-func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
+// attempts sends body, signed sig under buf.keys, until it is accepted,
+// refused, out of retries or the emitter is aborted.
+func (e *Emitter) attempts(b *batch, body []byte, sig string, buf *sendBuffers) outcome {
 	policy := retry.Policy{MinWait: e.set.retryWaitMin, MaxWait: e.set.retryWaitMax, RetryAfterCap: e.set.retryAfterCap}
 	start := time.Now()
+	rekeyed := false
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 || !b.paced { // next paced the first attempt
 			if err := e.budget.Wait(e.sendCtx); err != nil {
@@ -280,6 +283,13 @@ func (e *Emitter) attempts(b *batch, body []byte, sig string) outcome {
 				retryAfter = min(retryAfter, e.set.retryAfterCap)
 				e.budget.Observe(true, retryAfter) // pauses every sender
 			case apiErr.StatusCode >= 500, apiErr.StatusCode == http.StatusRequestTimeout:
+			case isKeyRejection(apiErr) && !rekeyed && buf.keys.refresh(buf.src):
+				// refused under keys that have since been replaced
+				// (rotation): once more with the current ones, the body
+				// unchanged, signed again with the current secret
+				rekeyed = true
+				sig = buf.sign(body)
+				continue
 			case isKeyRejection(apiErr):
 				reason := rejectedReason(apiErr)
 				kerr, first := e.onKeyRejected(apiErr, reason)

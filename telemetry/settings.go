@@ -15,7 +15,8 @@ import (
 
 // settings is a validated Config with defaults applied.
 type settings struct {
-	pk, sk         pecta.APIKey
+	pk, sk         pecta.APIKey // the keys now (previews in messages)
+	keys           keySource
 	baseURL        string
 	insecure       bool
 	httpClient     *http.Client
@@ -76,6 +77,7 @@ func (c *Config) settings() (settings, error) {
 		}
 		s.sk = c.SecretKey
 	}
+	s.keys = staticKeys{s.pk, s.sk}
 
 	s.baseURL = strings.TrimRight(c.BaseURL, "/")
 	if s.baseURL == "" {

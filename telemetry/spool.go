@@ -72,7 +72,6 @@ type spoolEntry struct {
 // by Emitter.mu.
 type spool struct {
 	st      Spool
-	fp      [16]byte // of the keys batches are signed with now
 	max     int64
 	nextKey uint64 // owned by the spooler goroutine (after New)
 
@@ -102,7 +101,6 @@ func newSpool(set *settings) *spool {
 	}
 	sp := &spool{
 		st:         set.spool,
-		fp:         keyFingerprint(set.pk.Reveal(), set.sk.Reveal()),
 		max:        set.maxSpoolBytes,
 		nextKey:    1,
 		ready:      make(chan struct{}, 1),

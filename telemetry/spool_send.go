@@ -68,7 +68,7 @@ func (e *Emitter) spoolGroup(group []*batch, buf *sendBuffers) {
 	recs := make([]SpoolBatch, len(group))
 	for i, b := range group {
 		body, sig := buf.encode(b.rec, nil)
-		recs[i] = SpoolBatch{Key: sp.nextKey, Events: b.n, Data: appendSpoolRecord(nil, sp.fp, body, sig)}
+		recs[i] = SpoolBatch{Key: sp.nextKey, Events: b.n, Data: appendSpoolRecord(nil, buf.keys.fp, body, sig)}
 		b.spooling(sp.nextKey) // arena.go
 		sp.nextKey++
 	}
@@ -237,10 +237,10 @@ func (e *Emitter) sendSpooled(ent *spoolEntry, b *batch, buf *sendBuffers) outco
 		return outcome{reason: ReasonSpoolCorrupt, err: err}
 	}
 	fp, body, sig, err := parseSpoolRecord(rec)
-	switch {
-	case err != nil:
+	if err != nil {
 		return outcome{reason: ReasonSpoolCorrupt, err: err}
-	case fp != e.sp.fp:
+	}
+	if buf.keys.refresh(buf.src); fp != buf.keys.fp {
 		sig = buf.sign(body)
 	}
 	if e.send == nil { // benchmarks
@@ -254,5 +254,5 @@ func (e *Emitter) sendSpooled(ent *spoolEntry, b *batch, buf *sendBuffers) outco
 	if probe {
 		defer e.life.keys.probeDone()
 	}
-	return e.attempts(b, body, sig)
+	return e.attempts(b, body, sig, buf)
 }
