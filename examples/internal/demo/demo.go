@@ -50,3 +50,16 @@ func Setup(w io.Writer, opts ...pectatest.Option) *Env {
 	fmt.Fprintf(w, "No PECTA_API_KEY set: started an embedded Pecta test server at %s\n", srv.URL)
 	return &Env{BaseURL: srv.URL, PublishableKey: srv.PublishableKey.Reveal(), SecretKey: srv.SecretKey.Reveal(), Server: srv}
 }
+
+// Client returns a client for the server the example talks to: its
+// publishable key, and its secret key, when there is one, to sign ingest
+// bodies. In a service of your own that is
+//
+//	pecta.NewClient(os.Getenv("PECTA_API_KEY"), pecta.WithSecretKey(os.Getenv("PECTA_SECRET_KEY")))
+func (e *Env) Client(opts ...pecta.Option) (*pecta.Client, error) {
+	opts = append([]pecta.Option{pecta.WithBaseURL(e.BaseURL)}, opts...)
+	if e.SecretKey != "" {
+		opts = append(opts, pecta.WithSecretKey(e.SecretKey))
+	}
+	return pecta.NewClient(e.PublishableKey, opts...)
+}
