@@ -60,10 +60,14 @@ type ChildResult struct {
 	Rate     float64 // its budget's request rate at the end
 	Kept     float64
 	Fallback bool   // the Redis budget fell back to AIMD
-	CloseErr string // Close's error, if any
-	Elapsed  time.Duration
-	CloseDur time.Duration
-	Budget   string
+	Batches  uint64 // requests the server accepted (Stats.Batches)
+	// PausedAtClose is how much was left of a pause the server ordered
+	// (429 Retry-After) when Close began; zero if none.
+	PausedAtClose time.Duration
+	CloseErr      string // Close's error, if any
+	Elapsed       time.Duration
+	CloseDur      time.Duration
+	Budget        string
 }
 
 // agentName and passRate define the simulated agents: agent k offers a
@@ -142,6 +146,9 @@ func RunChild(o Options) (*ChildResult, error) {
 		r.Passed[name] = passed[k]
 		r.Rates[name] = em.AgentSampleRate(name)
 	}
+	if until := em.Stats().PausedUntil; !until.IsZero() {
+		r.PausedAtClose = max(time.Until(until), 0)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), CloseTimeout)
 	defer cancel()
 	t0 := time.Now()
@@ -152,7 +159,7 @@ func RunChild(o Options) (*ChildResult, error) {
 	st := em.Stats()
 	r.Tracked, r.Sent, r.Unconf, r.Dropped, r.ByReason, r.Pending = st.Tracked, st.Sent, st.Unconfirmed, st.Dropped, st.DroppedByReason, st.Pending
 	r.Limited, r.Kept, r.Fallback, r.Budget = st.Budget.Limited, st.KeptFraction, st.Budget.Fallback, st.Budget.Name
-	r.Rate = st.Budget.Rate
+	r.Rate, r.Batches = st.Budget.Rate, st.Batches
 	return r, nil
 }
 

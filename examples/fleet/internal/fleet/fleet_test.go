@@ -41,7 +41,7 @@ func runFleet(t *testing.T, o fleet.Options, ingestPerMin int) *fleet.Report {
 	rep.Print(&out)
 	t.Log("\n" + out.String())
 	require.NoError(t, err)
-	require.NoError(t, rep.Unaccounted(), "every event accounted for")
+	require.NoError(t, rep.Check(), "every event accounted for, no unexpected drop")
 	return rep
 }
 

@@ -8,14 +8,21 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 	"github.com/pecta-ai/pecta-go/telemetry"
 )
 
-// BudgetEventsPerMinute is the documented org budget: 500 requests of 100
-// events per minute.
-const BudgetEventsPerMinute = 500 * 100
+// The organisation's ingest budget, as documented: at most BudgetRequests
+// POST /v1/ingest requests in any rolling BudgetWindow, for all its
+// processes together, of at most pecta.MaxBatchEvents events each. A run
+// shorter than the window may use all of it.
+const (
+	BudgetRequests = pectatest.DefaultIngestPerMinute
+	BudgetWindow   = time.Minute
+)
 
 // Report adds up a fleet run.
 type Report struct {
@@ -23,8 +30,10 @@ type Report struct {
 	Children []*ChildResult
 
 	Offered, Tracked, Sampled, Sent, Unconf, Dropped, Pending, Limited uint64
+	Batches                                                            uint64 // requests accepted, as the emitters counted them
 	ByReason                                                           map[string]uint64
 	Fallbacks                                                          int
+	Span                                                               time.Duration // the longest process's offering and Close
 
 	// From the embedded server (nil against a real one).
 	Server *ServerView
@@ -37,6 +46,12 @@ type ServerView struct {
 	RateLimited    int // of which answered 429
 	Batches        int // accepted
 	Events         int // accepted events
+	// Busiest is the most requests accepted within one BudgetWindow,
+	// the quantity the budget bounds.
+	Busiest int
+	// First429 is when the first 429 was answered, counted from the first
+	// ingest request; -1 if there was none.
+	First429 time.Duration
 }
 
 // AgentRow compares one agent's truth with what the server received.
@@ -87,6 +102,8 @@ func NewReport(o Options, children []*ChildResult, srv *pectatest.Server) *Repor
 		r.Dropped += c.Dropped
 		r.Pending += c.Pending
 		r.Limited += c.Limited
+		r.Batches += c.Batches
+		r.Span = max(r.Span, c.Elapsed+c.CloseDur)
 		for k, v := range c.ByReason {
 			r.ByReason[k] += v
 		}
@@ -97,12 +114,25 @@ func NewReport(o Options, children []*ChildResult, srv *pectatest.Server) *Repor
 	r.Sampled = r.ByReason[telemetry.ReasonSampled]
 	if srv != nil {
 		st := srv.Stats()
-		v := &ServerView{RateLimited: st.RateLimited, Batches: st.IngestBatches, Events: st.IngestedEvents}
+		v := &ServerView{RateLimited: st.RateLimited, Batches: st.IngestBatches, Events: st.IngestedEvents, First429: -1}
+		var first time.Time
+		var accepted []time.Time
 		for _, q := range srv.Requests() {
-			if q.Path == "/v1/ingest" {
-				v.IngestRequests++
+			if q.Path != "/v1/ingest" {
+				continue
+			}
+			v.IngestRequests++
+			if first.IsZero() {
+				first = q.Received
+			}
+			switch {
+			case q.Status/100 == 2:
+				accepted = append(accepted, q.Received)
+			case q.Status == 429 && v.First429 < 0:
+				v.First429 = q.Received.Sub(first)
 			}
 		}
+		v.Busiest = busiest(accepted, BudgetWindow)
 		r.Server = v
 		for _, ev := range srv.Ingested() {
 			a := row(ev.AgentID)
@@ -152,21 +182,52 @@ func (r *Report) Unaccounted() error {
 	return errors.Join(errs...)
 }
 
-// Minutes is the length of the offering phase, in minutes.
-func (r *Report) Minutes() float64 {
-	var longest float64
-	for _, c := range r.Children {
-		if c != nil {
-			longest = max(longest, c.Elapsed.Minutes())
+// busiest returns the most times within one window (times in order).
+func busiest(times []time.Time, window time.Duration) int {
+	slices.SortFunc(times, time.Time.Compare)
+	most, lo := 0, 0
+	for hi, t := range times {
+		for t.Sub(times[lo]) >= window {
+			lo++
 		}
+		most = max(most, hi-lo+1)
 	}
-	return longest
+	return most
 }
 
-// BudgetShare is the events delivered per minute of the run over the
-// documented budget (50,000 events per minute).
-func (r *Report) BudgetShare() float64 {
-	return float64(r.Sent) / r.Minutes() / BudgetEventsPerMinute
+// ShutdownExpected reports whether drops at c's Close (reason "shutdown")
+// are what this run shows rather than a failure: without a shared budget
+// (no -redis) every process paces itself at the whole budget, so together
+// they fill the window and the server answers 429 with a Retry-After that
+// can outlast the run and the Close deadline. c was still paused by such
+// a 429 when Close began. With a shared budget there is no such pause.
+func (r *Report) ShutdownExpected(c *ChildResult) bool {
+	return r.Opts.RedisAddr == "" && c.PausedAtClose > 0
+}
+
+// Check returns an error for everything that went wrong in the run: events
+// unaccounted for (Unaccounted), and events dropped for another reason
+// than sampling, or at shutdown where ShutdownExpected does not say so.
+func (r *Report) Check() error {
+	errs := []error{r.Unaccounted()}
+	for _, c := range r.Children {
+		if c == nil {
+			continue
+		}
+		unexpected := false
+		for _, reason := range slices.Sorted(maps.Keys(c.ByReason)) {
+			n := c.ByReason[reason]
+			if n == 0 || reason == telemetry.ReasonSampled || reason == telemetry.ReasonShutdown && r.ShutdownExpected(c) {
+				continue
+			}
+			unexpected = true
+			errs = append(errs, fmt.Errorf("process %d: %d events dropped (%s)", c.Index, n, reason))
+		}
+		if c.CloseErr != "" && !unexpected && !r.ShutdownExpected(c) {
+			errs = append(errs, fmt.Errorf("process %d: %s", c.Index, c.CloseErr))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Print writes the fleet totals.
@@ -177,10 +238,12 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "fleet: %d processes x %d events/s for %v, %d agents, %s\n",
 		r.Opts.Procs, r.Opts.QPS, r.Opts.Duration, max(r.Opts.Agents, 1), mode)
+	fmt.Fprintf(w, "budget: %d requests of up to %d events (%d events) per rolling %.0f s, for all processes together\n",
+		BudgetRequests, pecta.MaxBatchEvents, BudgetRequests*pecta.MaxBatchEvents, BudgetWindow.Seconds())
 	fmt.Fprintf(w, "  offered   %10d\n", r.Offered)
 	fmt.Fprintf(w, "  kept      %10d  (%.2f%% of offered; the rest sampled out)\n", r.Tracked-r.Sampled, pct(r.Tracked-r.Sampled, r.Offered))
-	fmt.Fprintf(w, "  delivered %10d  (%.0f events/min = %.1f%% of the 50,000/min budget over %.2f min)\n",
-		r.Sent, float64(r.Sent)/r.Minutes(), 100*r.BudgetShare(), r.Minutes())
+	fmt.Fprintf(w, "  delivered %10d  in %d requests, over %.1f s (the offering, then Close)\n",
+		r.Sent, r.Batches, r.Span.Seconds())
 	var reasons []string
 	for _, k := range slices.Sorted(maps.Keys(r.ByReason)) {
 		reasons = append(reasons, fmt.Sprintf("%s=%d", k, r.ByReason[k]))
@@ -191,20 +254,45 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  429s seen by the emitters: %d; budget fallbacks: %d\n", r.Limited, r.Fallbacks)
 	if s := r.Server; s != nil {
-		fmt.Fprintf(w, "  server: %d ingest requests, %d answered 429 (%.2f%%), %d accepted carrying %d events (%.1f per request)\n",
-			s.IngestRequests, s.RateLimited, 100*float64(s.RateLimited)/math.Max(1, float64(s.IngestRequests)),
+		fmt.Fprintf(w, "  server: %d ingest requests, %d answered 429", s.IngestRequests, s.RateLimited)
+		if s.First429 >= 0 {
+			fmt.Fprintf(w, " (the first %.1f s after the first request)", s.First429.Seconds())
+		}
+		fmt.Fprintf(w, ", %d accepted carrying %d events (%.1f per request)\n",
 			s.Batches, s.Events, float64(s.Events)/math.Max(1, float64(s.Batches)))
+		fmt.Fprintf(w, "  budget used: %d requests accepted in the busiest %.0f s = %.1f%% of the %d allowed\n",
+			s.Busiest, BudgetWindow.Seconds(), 100*float64(s.Busiest)/BudgetRequests, BudgetRequests)
 	}
+	var expected, shutdown uint64
+	var longest time.Duration
 	for _, c := range r.Children {
 		if c == nil {
 			continue
 		}
-		fmt.Fprintf(w, "  process %d: tracked %d sent %d dropped %d kept %.2f%% 429s %d budget %s close %v %s\n",
-			c.Index, c.Tracked, c.Sent, c.Dropped, 100*c.Kept, c.Limited, c.Budget, c.CloseDur.Round(1e6), c.CloseErr)
+		fmt.Fprintf(w, "  process %d: tracked %d sent %d dropped %d kept %.2f%% 429s %d budget %s", c.Index, c.Tracked, c.Sent, c.Dropped, 100*c.Kept, c.Limited, c.Budget)
+		if c.PausedAtClose > 0 {
+			fmt.Fprintf(w, " paused %.1f s more at Close", c.PausedAtClose.Seconds())
+		}
+		fmt.Fprintf(w, " close %v %s\n", c.CloseDur.Round(time.Millisecond), c.CloseErr)
+		shutdown += c.ByReason[telemetry.ReasonShutdown]
+		if r.ShutdownExpected(c) {
+			expected += c.ByReason[telemetry.ReasonShutdown]
+			longest = max(longest, c.PausedAtClose)
+		}
 	}
 	fmt.Fprintf(w, "  %-16s %9s %9s %10s %9s %9s\n", "agent", "offered", "delivered", "rate(end)", "pass", "pass(rx)")
 	for _, a := range r.Agents {
 		fmt.Fprintf(w, "  %-16s %9d %9d %10.4f %9.4f %9.4f\n", a.Name, a.Offered, a.Delivered, a.Rate, a.TruePass(), a.DeliveredPass())
+	}
+	if expected > 0 {
+		fmt.Fprintf(w, "expected: %d events dropped at shutdown. Without shared state each process paces itself at the whole budget,\n"+
+			"so together they filled the window, and the server's 429 was still pausing them when Close began\n"+
+			"(for up to %.0f s more; the Close deadline is %.0f s). With a shared budget (-redis) the fleet stays\n"+
+			"within the window and drops nothing at shutdown.\n",
+			expected, longest.Seconds(), CloseTimeout.Seconds())
+	}
+	if shutdown > expected {
+		fmt.Fprintf(w, "NOT expected: %d events dropped at shutdown by processes the server was not pausing\n", shutdown-expected)
 	}
 }
 
