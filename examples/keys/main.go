@@ -1,11 +1,14 @@
 // Keys manages API keys with a secret key: it creates a publishable key,
-// uses it, lists keys (previews only), revokes the new key and shows that
-// the revoked key now fails with auth_revoked.
+// uses it, lists keys (previews only), revokes the new key, shows that the
+// revoked key now fails with auth_revoked, and prints the new key's usage
+// log.
 //
 //	go run ./examples/keys
 //
 // With no configuration it starts an embedded test server. Against a real
-// server it needs PECTA_SECRET_KEY (key management is secret-key only).
+// server (PECTA_API_KEY) it needs PECTA_SECRET_KEY too: key management is
+// secret-key only. It exits non-zero if a call fails, the new key is
+// missing from the list, or the revoked key is not refused.
 package main
 
 import (
@@ -69,12 +72,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	listed := false
 	for _, k := range list {
+		listed = listed || k.ID == created.ID
 		state := "active"
 		if k.RevokedAt != nil {
 			state = "revoked"
 		}
 		fmt.Printf("   %-28s %-12s %-18s %s\n", k.ID, k.Type, k.Preview, state)
+	}
+	if !listed {
+		return fmt.Errorf("the new key %s is missing from the list", created.ID)
 	}
 
 	fmt.Println("\n4. Revoke the new key")

@@ -1,12 +1,15 @@
 // Quickstart walks through the Pecta API: register an agent, evaluate a
-// clean output and one a gate blocks, send signed telemetry, then read the
-// agent's reputation, its events and the agent list.
+// clean output and one a gate blocks, send telemetry (signed when a secret
+// key is set), then read the agent's reputation, its events and the agent
+// list.
 //
 //	go run ./examples/quickstart
 //
 // With no configuration it starts an embedded test server. Set
 // PECTA_API_KEY (and optionally PECTA_SECRET_KEY, PECTA_BASE_URL) to use a
-// real one. It exits non-zero if any call fails.
+// real one. It exits non-zero if any call fails, if a verdict is not the
+// expected one, if the server accepts fewer events than were sent, or if
+// the agent is missing from the agent list.
 package main
 
 import (
