@@ -12,9 +12,12 @@
 // and a worker that fell behind (the machine was busy) catches up, so the
 // run makes -qps x -duration bids. The program prints the achieved rate
 // next to the target and exits non-zero when it falls short by more than
-// -tolerance (10%: a shared, busy CI machine stalls a worker now and
-// then), as it does when an event is unaccounted for, dropped for another
-// reason than sampling or a full queue, or a gate judged a bid wrongly.
+// -tolerance (20%: on a shared 2-core CI machine at a load of 19 a run
+// still reached 95%, and a pacing bug such as the 30% shortfall of a
+// plain per-worker ticker fails), as it does when an event is unaccounted
+// for, dropped for another reason than sampling or a full queue, or a gate
+// judged a bid wrongly. Bids answered more than -tmax after they were due
+// (the machine stalled the bidder) are counted and printed.
 //
 // With no configuration it starts an embedded pectatest server with the
 // documented ingest limit (500 requests per minute, or -rpm) and simulates
@@ -81,7 +84,7 @@ func run() error {
 	flag.IntVar(&o.rpm, "rpm", telemetry.DefaultRequestsPerMinute, "ingest requests per minute: the embedded server's limit and the emitter's budget")
 	flag.Float64Var(&o.sample, "sample", 0, "telemetry.Config.SampleRate: a fixed rate (0 = adaptive sampling, the default)")
 	flag.IntVar(&o.agents, "agents", 4, "agent IDs the bids are spread over (agent k gets a share proportional to 1/(k+1))")
-	flag.Float64Var(&o.tol, "tolerance", 0.1, "exit non-zero when the achieved rate is more than this fraction below -qps")
+	flag.Float64Var(&o.tol, "tolerance", 0.2, "exit non-zero when the achieved rate is more than this fraction below -qps")
 	flag.Parse()
 	if o.qps <= 0 || o.workers <= 0 || o.duration <= 0 || o.rpm <= 0 || o.agents <= 0 {
 		return errors.New("-qps, -workers, -duration, -rpm and -agents must be positive")
