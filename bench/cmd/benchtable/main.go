@@ -4,12 +4,21 @@
 // Usage:
 //
 //	benchtable [-json out.json] [-md out.md] [file ...]
+//	benchtable -docs [-check] [-root dir]
 //
 // With no files it reads standard input. Every file may hold several
 // packages and -count repeats; each benchmark's metrics (ns/op, B/op,
 // allocs/op and any b.ReportMetric unit) are reduced to their median. Rows
 // of a group that has a "pecta" member (BenchmarkEnqueue/pecta, ...) also
 // get the ratio of their ns/op to pecta's.
+//
+// With -docs it reads no benchmark output: it rewrites the generated
+// blocks of README.md and docs/*.md from bench/results/latest.json,
+// gates.json and high-volume.json (see docs.go), so that the figures in
+// the documentation are the ones in the results. Run it from the
+// repository's root after bench/run.sh or bench/gates.sh:
+//
+//	go run ./bench/cmd/benchtable -docs
 package main
 
 import (
@@ -27,11 +36,32 @@ func main() {
 	mdOut := flag.String("md", "", "also write the Markdown table to this file")
 	state := flag.String("state", "", "describe the machine's state (load, other work) in the report")
 	rounds := flag.Bool("rounds", false, "the input holds interleaved rounds (-count 1 per binary per round): compute ratios round by round")
+	docs := flag.Bool("docs", false, "rewrite the figures of README.md and docs/*.md from bench/results/*.json (no input files)")
+	check := flag.Bool("check", false, "with -docs: change nothing, fail if a figure differs from the results")
+	root := flag.String("root", ".", "with -docs: the repository's root")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: benchtable [-json out.json] [-md out.md] [file ...]\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: benchtable [-json out.json] [-md out.md] [file ...]\n       benchtable -docs [-check] [-root dir]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *docs {
+		stale, err := updateDocs(*root, *check)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable:", err)
+			os.Exit(1)
+		}
+		for _, f := range stale {
+			if *check {
+				fmt.Fprintln(os.Stderr, "benchtable: figures differ from bench/results:", f)
+			} else {
+				fmt.Fprintln(os.Stderr, "benchtable: updated", f)
+			}
+		}
+		if *check && len(stale) > 0 {
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(flag.Args(), *jsonOut, *mdOut, *state, *rounds, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(1)
