@@ -49,6 +49,6 @@
 // srv.AdminClient() (secret key) return clients for it, and
 // srv.On("POST /v1/ingest").FailNext(...) injects faults into one route.
 //
-// For high-volume telemetry from hot paths use package telemetry, which
-// batches, signs and paces in the background and never blocks the caller.
+// For telemetry from hot paths use package telemetry. Guides:
+// https://github.com/pecta-ai/pecta-go/tree/main/docs.
 package pecta

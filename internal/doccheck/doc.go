@@ -13,6 +13,7 @@
 //     name the Markdown file and line.
 //   - Every relative link of those files names a file that exists, and
 //     every #anchor a heading of the target.
+//   - Every docs/*.md page a Go file names exists.
 //   - README.md stays within 300 lines.
 //
 // A block that is not meant to compile (there should be none) is marked

@@ -95,7 +95,7 @@ var nestedModules = []struct{ dir, path string }{
 // relative to root.
 func docFiles(t *testing.T) []string {
 	t.Helper()
-	files := []string{"README.md"}
+	files := []string{"README.md", "CHANGELOG.md"}
 	more, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func docFiles(t *testing.T) []string {
 	if _, err := os.Stat(filepath.Join(root, "bench", "README.md")); err == nil {
 		files = append(files, "bench/README.md")
 	}
-	sort.Strings(files[1:])
+	sort.Strings(files[2:])
 	return files
 }
 
@@ -503,5 +503,36 @@ func TestReadmeIsShort(t *testing.T) {
 	}
 	if n := strings.Count(string(b), "\n"); n > 300 {
 		t.Errorf("README.md has %d lines, at most 300: move details to docs/", n)
+	}
+}
+
+var docPathRE = regexp.MustCompile(`docs/[A-Za-z0-9_-]+\.md`)
+
+// TestGoFilesNameExistingDocs checks that every docs/*.md page a Go file of
+// the repository names (in a doc comment, a message) exists.
+func TestGoFilesNameExistingDocs(t *testing.T) {
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range docPathRE.FindAllString(string(b), -1) {
+			if _, err := os.Stat(filepath.Join(root, m)); err != nil {
+				t.Errorf("%s names %s, which does not exist", path, m)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
