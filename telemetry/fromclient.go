@@ -6,21 +6,12 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
-// NewFromClient builds an emitter that shares c's credentials and
-// connection settings, so that they are configured once:
-//
-//   - c's publishable key authenticates ingest requests (Bearer);
-//   - c's secret key (pecta.WithSecretKey), if any, signs every batch and
-//     never goes on the wire;
-//   - c's base URL, HTTP client (pecta.WithHTTPClient or c's own) and,
-//     when cfg.Logger is nil, its logger are used.
-//
-// cfg holds the emitter's other settings; its PublishableKey, SecretKey,
-// BaseURL, InsecureHTTP and HTTPClient must be left zero (a *ConfigError
-// names a field that is set). The emitter keeps its own retry policy and
-// pacing: c's retry options do not apply. Close never closes c's idle
-// connections, since c may still be in use. A client created with a secret
-// key as its main key is refused: telemetry sends a publishable key.
+// NewFromClient builds an emitter with c's keys (its publishable key as
+// Bearer, its WithSecretKey secret for signing), base URL, HTTP client and,
+// when cfg.Logger is nil, logger, so that they are configured once. cfg's
+// PublishableKey, SecretKey, BaseURL, InsecureHTTP and HTTPClient must be
+// zero. The emitter keeps its own retries and pacing, and never closes c's
+// connections. A client whose main key is a secret key is refused.
 func NewFromClient(c *pecta.Client, cfg Config) (*Emitter, error) {
 	info, ok := clientlink.Inspect(c)
 	if !ok {

@@ -7,19 +7,11 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta/gate"
 )
 
-// TrackResult tracks the metadata of an in-process gate evaluation: it is
-// Track(&ev) where ev is r's pecta.Event (the same as gate.Result.Event).
-// In steady state it does not allocate, for results of up to
-// pecta.MaxGates gates (a result with more is refused as invalid, after
-// an allocation). The evaluation's input and output and the gates'
-// details are not part of the event and never leave the process. It
-// returns what Track returns; a nil r is an invalid event.
-//
-// The sampling decision comes first, once, as in Track: a result sampled
-// out costs what a sampled-out Track costs, without building the event.
-// A kept result's event is built on the stack for up to stackGates gates
-// (an RTB engine has six), in a pooled array for more (the pool may
-// allocate again after a garbage collection).
+// TrackResult tracks the metadata of an in-process gate evaluation, as
+// Track(&ev) with ev = r.Event() but without allocating (up to
+// pecta.MaxGates gates) and deciding on sampling before building the
+// event. Gates that failFast aborted are left out of the event. The
+// evaluation's input, output and details never leave the process.
 func (e *Emitter) TrackResult(r *gate.Result) error {
 	if e.nop {
 		return nil

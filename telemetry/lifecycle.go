@@ -60,16 +60,11 @@ func (m dropMark) since(now dropMark) (uint64, map[string]uint64) {
 // client does, instead of a panic.
 func errNilContext(op string) error { return errors.New("telemetry: " + op + ": nil context") }
 
-// UndeliveredError is returned by Flush and Close when events that Track
-// accepted were dropped instead of delivered: refused by the server (for
-// example a wrong key, "rejected:auth_invalid"), out of retries, evicted by
-// DropOldest, or cut off by Close's deadline ("shutdown").
-//
-// Flush reports the drops counted since the previous Flush returned (or
-// since New), Close every drop over the emitter's life, so each lost event
-// is reported by the Flush that follows it and again by Close: neither
-// returns nil after a loss it covers. Events Track refused (it returned an
-// error) or sampled out are not included.
+// UndeliveredError is returned by Flush and Close when events Track had
+// accepted were dropped instead of delivered (refused by the server, out of
+// retries, evicted by DropOldest, cut off by Close's deadline). Flush
+// reports the drops since the previous Flush, Close every drop of the
+// emitter's life. Events Track refused or sampled out are not included.
 type UndeliveredError struct {
 	Op       string            // "flush" or "close"
 	Events   uint64            // events dropped

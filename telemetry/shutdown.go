@@ -6,21 +6,12 @@ import (
 	"fmt"
 )
 
-// Flush seals every partial batch and waits until all events queued before
-// the call are delivered or dropped, or ctx ends (delivery then continues
-// in the background).
-//
-// It returns nil when nothing was lost, and an *UndeliveredError when
-// events Track had accepted were dropped since the previous Flush returned
-// (or since New): a batch the server refused, one out of retries, one
-// evicted by DropOldest. With a key the server refuses, the first Flush
-// returns such an error, matching ErrKeyRejected. When ctx ends first, it
-// returns ctx's error, inside an *UndeliveredError if there were drops too.
-// Flush after Close returns ErrClosed, and a nil ctx an error. A Flush
-// still waiting when a concurrent Close finishes returns at once: ErrClosed,
-// or an *UndeliveredError wrapping it when events were dropped meanwhile
-// (with a spool, what Close left undelivered stays on disk for the next
-// process).
+// Flush sends every partial batch and waits until the events queued before
+// the call are delivered or dropped, or ctx ends (delivery then goes on).
+// It returns nil when nothing was lost since the previous Flush, an
+// *UndeliveredError when events Track accepted were dropped meanwhile
+// (matching ErrKeyRejected when the server refuses the keys), ctx's error,
+// or ErrClosed after Close.
 func (e *Emitter) Flush(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("flush")
@@ -81,31 +72,19 @@ func (e *Emitter) waitFor(ctx context.Context, done func() (bool, error)) error 
 	}
 }
 
-// Close stops intake (Track then returns ErrClosed), seals what is
-// buffered and delivers it, retrying as configured, until everything is
-// delivered or dropped or ctx ends. When ctx ends first, requests in flight
-// are aborted and every event not yet delivered is dropped with reason
-// "shutdown". It then closes the idle connections of the emitter's own HTTP
-// client (never those of Config.HTTPClient or of a pecta.Client).
+// Close stops intake (Track then returns ErrClosed) and delivers what is
+// buffered until everything is delivered or dropped, or ctx ends: then
+// requests in flight are aborted and what is left is dropped as "shutdown"
+// (with a spool it stays there for the next process, and is not a loss).
+// Once Close starts, retries come quickly, so that a server that answers
+// before the deadline gets the backlog.
 //
-// Close returns an *UndeliveredError when any event Track accepted was
-// dropped over the emitter's life, including drops a Flush already
-// reported, and nil only when every such event was delivered. Every call
-// gets the same outcome: a Close made while another is draining waits for
-// it (or for its own ctx, returning ctx's error) and returns the same
-// error value, as does any later Close. A nil ctx returns an error and
-// closes nothing.
-//
-// No goroutine of the emitter survives Close, except a callback (OnDrop,
-// OnError) still running at ctx's deadline: Close then returns an error
-// saying so, runs no further callback, and the goroutine ends when the
-// callback returns. Callbacks must not call Close.
-//
-// With a spool (Config.Spool), batches not delivered by ctx's deadline
-// are not dropped: they stay in the spool for the next emitter on the same
-// directory (Stats.SpooledEvents), and Close returns nil for them. On Linux
-// so do the batches the spooler had not yet written: they stay in the
-// spool's arena (Stats.Pending).
+// Close returns nil only when every event Track accepted was delivered,
+// and otherwise an *UndeliveredError covering every loss of the emitter's
+// life. Every call, concurrent or later, returns the same outcome. No
+// goroutine survives Close (except a callback still running at ctx's
+// deadline: Close says so). It closes the idle connections of the
+// emitter's own HTTP client, never a caller's.
 func (e *Emitter) Close(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("close")

@@ -255,16 +255,11 @@ func (e *Emitter) closeSpool() {
 	}
 }
 
-// SyncSpool seals every partial batch and waits until every event tracked
-// before the call is written to the spool (or was delivered or dropped), or
-// ctx ends. From then on a crash or SIGKILL of the process loses none of
-// them: the next emitter on the same spool delivers them. A producer
-// reading from a durable source (a log, a message queue) can commit its
-// read position after SyncSpool returns nil.
-//
-// It returns ErrNoSpool without a spool, ErrClosed after Close, and an
-// error wrapping the cause when the spool is unusable (the emitter then
-// keeps events in memory; see Stats.SpoolError).
+// SyncSpool waits until every event tracked before the call is in the
+// spool (or delivered, or dropped), or ctx ends: from then on a crash or a
+// kill loses none of them, and a producer reading from a durable source
+// can commit its position. It returns ErrNoSpool without a spool,
+// ErrClosed after Close, and the spool's error when it failed.
 func (e *Emitter) SyncSpool(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("sync spool")

@@ -6,50 +6,37 @@ import (
 	"time"
 )
 
-// Stats is a consistent snapshot of an emitter's counters: at every
-// snapshot Tracked + Replayed == Sent + Unconfirmed + Dropped + Pending
-// (Replayed is zero without a spool).
+// Stats is a consistent snapshot of the emitter's counters, taken under
+// its locks (for frequent reads, Metrics takes none): at every snapshot
+// Tracked + Replayed == Sent + Unconfirmed + Dropped + Pending.
 type Stats struct {
 	Tracked uint64 // events passed to Track, refused ones included
-	// Sent counts events the server confirmed: a 2xx whose body says how
-	// many events of the batch it accepted (at most as many as were sent).
-	Sent uint64
-	// Unconfirmed counts events of batches answered 2xx without a valid
-	// confirmation: an empty, garbled or truncated body, or an accepted
-	// count above the events sent. The server took the request, so they
-	// are neither retried (that could store them twice) nor dropped, but
-	// nothing says they were stored. The first such answer is reported
-	// through OnError and Logger; the rest are only counted here.
+	Sent    uint64 // events a 2xx answer confirmed
+	// Unconfirmed counts events of 2xx answers that confirmed no valid
+	// count (an empty or garbled body): not retried, not dropped, not
+	// known to be stored. The first is reported to OnError and Logger.
 	Unconfirmed     uint64
 	Dropped         uint64            // events that will never be delivered
-	DroppedByReason map[string]uint64 // Dropped split by reason (ReasonInvalid, ... "rejected:<code>")
+	DroppedByReason map[string]uint64 // Dropped by reason (ReasonInvalid, ..., "rejected:<code>")
 	Pending         uint64            // QueuedEvents + InFlightEvents
 
-	QueuedEvents   uint64 // tracked, not yet being sent
+	QueuedEvents   uint64 // not yet being sent (open batches, the queue, the spool)
 	QueuedBytes    int64  // encoded bytes held, in-flight batches included
 	InFlight       int    // batches being sent or waiting to be retried
 	InFlightEvents uint64 // events in those batches
 
-	// KeptFraction is the share of the events offered to the sampler that
-	// it kept, since New (1 when nothing was sampled out). The current
-	// rate of each agent is Emitter.AgentSampleRate(agentID).
-	KeptFraction float64
-	// Budget is the state of the Budget pacing the requests: granted rate,
-	// 429s seen, and whether a shared budget fell back to the local one.
-	Budget BudgetState
+	KeptFraction   float64     // share of the events the sampler kept since New
+	Budget         BudgetState // the Budget now: rate, 429s, fallback
+	Batches        uint64      // requests the server accepted
+	Retries        uint64      // retries after a 429, a 5xx or a network error
+	PausedUntil    time.Time   // end of a 429 pause in progress, zero if none
+	CallbackPanics uint64      // panics recovered from OnDrop and OnError
+	LastError      error       // the most recent delivery error
 
-	Batches        uint64    // requests the server accepted (2xx)
-	Retries        uint64    // retries after a 429, a 5xx or a network error
-	PausedUntil    time.Time // end of a 429 pause in progress, zero if none
-	CallbackPanics uint64    // panics recovered from OnDrop and OnError
-	LastError      error     // the most recent delivery error, nil if none
-
-	// Spool (Config.Spool). Spooled events are also counted in Pending
-	// (as queued or in flight).
-	SpooledEvents uint64 // events in the spool file, not yet delivered or dropped
-	SpooledBytes  int64  // bytes of those batches in the spool (MaxSpoolBytes bounds it)
-	Replayed      uint64 // events found in the spool at New, left by an earlier process
-	SpoolError    error  // non-nil when the spool is unusable and events are kept in memory only
+	SpooledEvents uint64 // events in the spool (also in Pending)
+	SpooledBytes  int64  // bytes of those batches (MaxSpoolBytes bounds it)
+	Replayed      uint64 // events an earlier process left in the spool
+	SpoolError    error  // non-nil when the spool failed and events stay in memory
 }
 
 // String summarises the counters on one line.

@@ -7,19 +7,15 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
-// Track encodes ev into the emitter's queue and returns at once: it never
-// blocks on the network, the flusher or a full queue, never wakes another
-// goroutine, and allocates nothing in steady state. The caller may reuse ev
-// as soon as Track returns. A zero ev.Timestamp is stamped with the current
-// time (ev itself is not modified).
-//
-// Sampling (Config.SampleRate) decides first: an event sampled out is
-// counted under "sampled" and not validated.
+// Track queues ev and returns at once: it never blocks, never wakes
+// another goroutine, does no I/O and allocates nothing in steady state;
+// the caller may reuse ev when it returns. Sampling decides first. A zero
+// Timestamp is stamped with the time of Track.
 //
 // It returns nil when the event was queued or sampled out, ErrClosed after
-// Close, ErrQueueFull when the queue bound dropped it, and an error matching
-// ErrInvalidEvent (and wrapping *pecta.ValidationError) for an event outside
-// the documented limits. Every refused event is counted in Stats.
+// Close, ErrQueueFull when the queue bound dropped it, and an error
+// matching ErrInvalidEvent (wrapping *pecta.ValidationError) for an event
+// outside the documented limits. Every refused event is counted.
 func (e *Emitter) Track(ev *pecta.Event) error {
 	if e.nop {
 		return nil
