@@ -34,7 +34,7 @@ const resultsDir = "bench/results"
 const (
 	cmdRun   = "`bash bench/run.sh`"
 	cmdGates = "`bash bench/gates.sh`"
-	cmdFleet = "`cd examples/fleet && go run . -procs 4 -qps 20000 -duration 2m -redis local` (without `-redis`: AIMD)"
+	cmdFleet = "`cd examples/fleet && go run . -procs 4 -qps 20000 -duration 2m -redis local`"
 )
 
 // row is one benchmark of a results file.
@@ -286,6 +286,14 @@ func machineText(m machine) string {
 	return fmt.Sprintf("%s, %d CPUs, %s, %s", cpu, m.NProc, m.GoVersion, date)
 }
 
+// hostText is "AMD EPYC, 2 CPUs, go1.26.8".
+func hostText(m machine) string {
+	return fmt.Sprintf("%s, %d CPUs, %s", m.CPU, m.NProc, m.GoVersion)
+}
+
+// day is the date part of an RFC 3339 time.
+func day(t string) string { return t[:min(10, len(t))] }
+
 // headline is README's table of key figures.
 func (r *results) headline() string {
 	var b strings.Builder
@@ -340,8 +348,8 @@ func (r *results) headline() string {
 		fmt.Fprintf(&b, "| four processes sharing the org's budget through Redis: delivered, 429s | %.1f%% of the budget, %s | %s |\n",
 			100*f.Redis.BudgetShare, count(f.Redis.RateLimited), cmdFleet)
 	}
-	fmt.Fprintf(&b, "\nMeasured on %s (run.sh); gates on %s; fleet on %s.\n",
-		machineText(l.Machine), machineText(g.Machine), r.hv.Machine.Date[:min(10, len(r.hv.Machine.Date))])
+	fmt.Fprintf(&b, "\n%s. Taken on %s (`run.sh`), %s (`gates.sh`) and %s (the fleet).\n",
+		hostText(l.Machine), day(l.Machine.Date), day(g.Machine.Date), day(r.hv.Machine.Date))
 	return b.String()
 }
 
