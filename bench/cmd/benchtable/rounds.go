@@ -16,7 +16,7 @@ import (
 var methods = map[string]string{
 	"BenchmarkTrackHotPath":                   "Track's kept path alone, serial loop: every event is kept (the benchmark fails on a drop); the senders recycle batches without encoding or sending; the loop yields every 16384 events; ns per kept event.",
 	"BenchmarkTrackHotPathParallel":           "Track's kept path alone under b.RunParallel (GOMAXPROCS goroutines): every event kept (checked); ns = wall time per kept event.",
-	"BenchmarkTrackHotPathNoSampling":         "BenchmarkTrackHotPath with adaptive sampling off (DisableAdaptiveSampling): every event kept (checked); the difference is the cost of the sampling decision.",
+	"BenchmarkTrackHotPathNoSampling":         "BenchmarkTrackHotPath with adaptive sampling off (SampleRate 1): every event kept (checked); the difference is the cost of the sampling decision.",
 	"BenchmarkTrackHotPathNoSamplingParallel": "BenchmarkTrackHotPathParallel with adaptive sampling off: every event kept (checked).",
 	"BenchmarkTrackDropped":                   "Track's drop path alone, serial: the queue is full and the senders stalled before the timer starts; every timed call returns ErrQueueFull (checked).",
 	"BenchmarkTrackDroppedParallel":           "Track's drop path alone under b.RunParallel: every timed call returns ErrQueueFull (checked).",
@@ -25,6 +25,7 @@ var methods = map[string]string{
 	"BenchmarkTrackResultSampledOut":          "TrackResult with a six-gate RTB gate.Result, every call sampled out (checked): the sampling decision comes before the event is built.",
 	"BenchmarkTrack":                          "Track to a loopback HTTP sink with signing, as fast as the loop goes: a mix of kept and refused events (%dropped says how many).",
 	"BenchmarkTrackLatency/sending":           "Per-call Track latency (time.Now around each call) while batches are encoded, signed and sent to pectatest in another process; bursts of 100 events every 5 ms; every event kept.",
+	"BenchmarkTrackLatency/slow":              "Per-call Track latency at 20,000 events/s (one goroutine, bursts of 100 every 5 ms, SampleRate 1, unpaced) while the server answers after 100 ms: the queue sits at its bound, and calls it cannot hold are refused (refused/event).",
 	"BenchmarkTrackLatency/stalled":           "Per-call Track latency while every request hangs in the server: the queue fills, then most calls are refusals (refused/event); kept-p999-ns and refused-p999-ns split the two paths.",
 	"BenchmarkTrackLatency/down":              "Per-call Track latency while the server refuses connections: most calls are refusals (refused/event); kept-p999-ns and refused-p999-ns split the two paths.",
 	"BenchmarkPipeline":                       "One op = one event delivered from Track to a loopback server process (Close included); cpu-ns/event is this process's getrusage CPU per delivered event.",
