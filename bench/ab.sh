@@ -43,7 +43,7 @@ for r in $(seq 1 "$rounds"); do
 			-test.bench 'TrackHotPath$|TrackHotPathParallel$|TrackHotPathNoSampling$|TrackHotPathNoSamplingParallel$|TrackSampledOut$|TrackSampledOutParallel$|TrackDropped$|TrackDroppedParallel$|TrackResultHotPath$|TrackResultSampledOut$') |
 			grep '^Benchmark' | sed "s/^/$side /" >>"$out"
 		(cd bench && "$tmp/bin-$side/bench.test" -test.run '^$' -test.benchmem -test.count 1 \
-			-test.bench 'TrackLatency/sending' -test.benchtime 50000x) |
+			-test.bench 'TrackLatency/(sending|slow)' -test.benchtime 50000x) |
 			grep '^Benchmark' | sed "s/^/$side /" >>"$out"
 	done
 done

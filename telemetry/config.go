@@ -9,20 +9,22 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
-// Defaults applied to zero-valued Config fields (the base URL defaults to
-// pecta.DefaultBaseURL).
+// DefaultRequestsPerMinute is the documented ingest limit of an
+// organisation, the default pace (Config.RequestsPerMinute).
+const DefaultRequestsPerMinute = 500
+
+// Defaults of the other Config fields (documented there).
 const (
-	DefaultBatchSize         = pecta.MaxBatchEvents // 100, also the maximum
-	DefaultFlushInterval     = 5 * time.Second
-	DefaultMaxQueueBytes     = 8 << 20 // 8 MiB of encoded events
-	DefaultMaxRetries        = 8
-	DefaultRetryBudget       = 2 * time.Minute
-	DefaultRetryAfterCap     = time.Minute // the rate limit's window: no valid Retry-After is longer
-	DefaultRetryWaitMin      = 250 * time.Millisecond
-	DefaultRetryWaitMax      = 8 * time.Second
-	DefaultRequestTimeout    = 10 * time.Second
-	DefaultRequestsPerMinute = 500 // the documented ingest rate limit
-	minQueueBytes            = 64 << 10
+	defaultBatchSize      = pecta.MaxBatchEvents
+	defaultFlushInterval  = 5 * time.Second
+	defaultMaxQueueBytes  = 8 << 20
+	defaultMaxRetries     = 8
+	defaultRetryBudget    = 2 * time.Minute
+	defaultRetryAfterCap  = time.Minute // the rate limit's window: no valid Retry-After is longer
+	defaultRetryWaitMin   = 250 * time.Millisecond
+	defaultRetryWaitMax   = 8 * time.Second
+	defaultRequestTimeout = 10 * time.Second
+	minQueueBytes         = 64 << 10
 )
 
 // OverflowPolicy says which events a full queue sheds.

@@ -9,33 +9,38 @@ import (
 	"sync/atomic"
 )
 
-// Errors returned by Track. Every refused event is counted in Stats under
-// the reason given in the comment.
+// Errors of Track (ErrInvalidEvent is matched with errors.Is; errors.As
+// finds the *pecta.ValidationError naming the field), and of the emitter's
+// other calls.
 var (
-	// ErrClosed: the emitter is closed (reason "closed").
-	ErrClosed = errors.New("telemetry: emitter closed")
-	// ErrQueueFull: the queue bound was reached and the policy dropped this
-	// event (reason "queue_full").
-	ErrQueueFull = errors.New("telemetry: queue full, event dropped")
-	// ErrInvalidEvent is matched (errors.Is) by the error Track returns for
-	// an event outside the documented limits (reason "invalid"); errors.As
-	// also finds the *pecta.ValidationError naming the field.
+	ErrClosed       = errors.New("telemetry: emitter closed")
+	ErrQueueFull    = errors.New("telemetry: queue full, event dropped")
 	ErrInvalidEvent = errors.New("telemetry: invalid event")
+	ErrNoSpool      = errors.New("telemetry: no spool configured") // SyncSpool without a spool
+	// ErrKeyRejected is matched by the error reported when the server
+	// refuses the keys (401 or 403), with the pecta sentinel of the answer
+	// (pecta.ErrAuthInvalid, pecta.ErrHMACInvalid, ...).
+	ErrKeyRejected = errors.New("telemetry: key rejected by the server")
 )
 
-// Drop reasons, as used in Stats.DroppedByReason and DropReport.Reason. A
-// batch refused by the server is counted as "rejected:<code>", for example
-// "rejected:hmac_invalid" (or "rejected:<status>" when the answer had no code).
+// Drop reasons (Stats.DroppedByReason, DropReport, Metrics). A batch the
+// server refused is counted as "rejected:<code>" (Metrics: "rejected").
 const (
-	ReasonInvalid          = "invalid"           // Track: event outside the limits
-	ReasonSampled          = "sampled"           // Track: not kept by SampleRate
-	ReasonQueueFull        = "queue_full"        // queue bound reached (either policy)
+	ReasonInvalid          = "invalid"           // Track: outside the documented limits
+	ReasonSampled          = "sampled"           // Track: left out by sampling
+	ReasonQueueFull        = "queue_full"        // the queue bound (either policy)
 	ReasonClosed           = "closed"            // Track after Close
+	ReasonRejected         = "rejected"          // refused by the server (4xx)
 	ReasonRetriesExhausted = "retries_exhausted" // MaxRetries or RetryBudget used up
-	ReasonShutdown         = "shutdown"          // Close's ctx ended before delivery
-	ReasonNotAccepted      = "not_accepted"      // server accepted fewer than sent
-	ReasonRejectedPrefix   = "rejected:"         // non-retryable 4xx
+	ReasonShutdown         = "shutdown"          // Close's deadline came first
+	ReasonNotAccepted      = "not_accepted"      // the server accepted fewer than sent
+	ReasonSpoolFull        = "spool_full"        // MaxSpoolBytes (either policy)
+	ReasonSpoolCorrupt     = "spool_corrupt"     // a spooled batch failed its checksum
 )
+
+// reasonRejectedPrefix starts the reason of a batch the server refused:
+// "rejected:<code>", or "rejected:<status>" when the answer had no code.
+const reasonRejectedPrefix = ReasonRejected + ":"
 
 // maxBatchBytes seals a batch early when its records grow past this size
 // (JSON is at most a few times larger, well under the server's body limit).

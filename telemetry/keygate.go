@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,13 +12,6 @@ import (
 
 	"github.com/pecta-ai/pecta-go/pecta"
 )
-
-// ErrKeyRejected is matched (errors.Is) by the error the emitter reports
-// when the server refuses its key with 401 or 403: a wrong, revoked or
-// unscoped publishable key, or a secret key that does not match (the
-// signature is refused). errors.Is also matches the pecta sentinel of the
-// answer, such as pecta.ErrAuthInvalid or pecta.ErrHMACInvalid.
-var ErrKeyRejected = errors.New("telemetry: key rejected by the server")
 
 // Bounds of the interval between probes while the key is refused.
 const (
@@ -160,7 +152,7 @@ func rejectedReason(apiErr *pecta.APIError) string {
 	if code == "" {
 		code = strconv.Itoa(apiErr.StatusCode)
 	}
-	return ReasonRejectedPrefix + code
+	return reasonRejectedPrefix + code
 }
 
 // refusing reports whether the gate would drop a batch unsent at now (the

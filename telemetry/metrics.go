@@ -48,10 +48,6 @@ type DropCounts struct {
 	Shutdown, NotAccepted, SpoolFull, SpoolCorrupt uint64
 }
 
-// ReasonRejected is the reason Metrics reports for every
-// "rejected:<code>" drop.
-const ReasonRejected = "rejected"
-
 // All yields each reason (a Reason* constant) with its count, in a fixed
 // order, without allocating.
 func (d *DropCounts) All() iter.Seq2[string, uint64] {

@@ -60,7 +60,7 @@ func TestMetricsAgreesWithStats(t *testing.T) {
 	if m.Dropped.Invalid == 0 || m.Dropped.Invalid > 10 || m.Dropped.Sampled == 0 || m.Dropped.RetriesExhausted == 0 || m.Kept != m.Tracked-m.Dropped.Sampled {
 		t.Fatalf("metrics %+v", m)
 	}
-	if m.QueueCapacity != telemetry.DefaultMaxQueueBytes || m.LastAccepted.IsZero() || m.KeyRejected || m.BudgetRate <= 0 {
+	if m.QueueCapacity != 8<<20 || m.LastAccepted.IsZero() || m.KeyRejected || m.BudgetRate <= 0 {
 		t.Fatalf("gauges %+v", m)
 	}
 	if a := testing.AllocsPerRun(100, func() { _ = em.Metrics() }); a != 0 {

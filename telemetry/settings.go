@@ -96,18 +96,18 @@ func (c *Config) settings() (settings, error) {
 
 	switch {
 	case c.BatchSize == 0:
-		s.batchSize = DefaultBatchSize
+		s.batchSize = defaultBatchSize
 	case c.BatchSize < 0 || c.BatchSize > pecta.MaxBatchEvents:
 		return bad("BatchSize", "must be between 1 and 100 (the ingest limit)")
 	default:
 		s.batchSize = c.BatchSize
 	}
-	if s.flushInterval, err = durationOr(c.FlushInterval, DefaultFlushInterval, minInterval); err != nil {
+	if s.flushInterval, err = durationOr(c.FlushInterval, defaultFlushInterval, minInterval); err != nil {
 		return bad("FlushInterval", err.Error())
 	}
 	switch {
 	case c.MaxQueueBytes == 0:
-		s.maxQueueBytes = DefaultMaxQueueBytes
+		s.maxQueueBytes = defaultMaxQueueBytes
 	case c.MaxQueueBytes < minQueueBytes:
 		return bad("MaxQueueBytes", "must be at least 64 KiB")
 	default:
@@ -128,7 +128,7 @@ func (c *Config) settings() (settings, error) {
 	}
 	switch {
 	case c.MaxRetries == 0:
-		s.maxRetries = DefaultMaxRetries
+		s.maxRetries = defaultMaxRetries
 	case c.MaxRetries < 0:
 		s.maxRetries = 0
 	default:
@@ -141,11 +141,11 @@ func (c *Config) settings() (settings, error) {
 		min   time.Duration
 		out   *time.Duration
 	}{
-		{"RetryBudget", c.RetryBudget, DefaultRetryBudget, minInterval, &s.retryBudget},
-		{"RetryAfterCap", c.RetryAfterCap, DefaultRetryAfterCap, minWait, &s.retryAfterCap},
-		{"RetryWaitMin", c.RetryWaitMin, DefaultRetryWaitMin, minWait, &s.retryWaitMin},
-		{"RetryWaitMax", c.RetryWaitMax, DefaultRetryWaitMax, minWait, &s.retryWaitMax},
-		{"RequestTimeout", c.RequestTimeout, DefaultRequestTimeout, minInterval, &s.requestTimeout},
+		{"RetryBudget", c.RetryBudget, defaultRetryBudget, minInterval, &s.retryBudget},
+		{"RetryAfterCap", c.RetryAfterCap, defaultRetryAfterCap, minWait, &s.retryAfterCap},
+		{"RetryWaitMin", c.RetryWaitMin, defaultRetryWaitMin, minWait, &s.retryWaitMin},
+		{"RetryWaitMax", c.RetryWaitMax, defaultRetryWaitMax, minWait, &s.retryWaitMax},
+		{"RequestTimeout", c.RequestTimeout, defaultRequestTimeout, minInterval, &s.requestTimeout},
 	} {
 		if *d.out, err = durationOr(d.in, d.def, d.min); err != nil {
 			return bad(d.field, err.Error())
@@ -166,7 +166,7 @@ func (c *Config) settings() (settings, error) {
 	s.spool = c.Spool
 	switch {
 	case c.MaxSpoolBytes == 0:
-		s.maxSpoolBytes = DefaultMaxSpoolBytes
+		s.maxSpoolBytes = defaultMaxSpoolBytes
 	case c.MaxSpoolBytes < minSpoolBytes:
 		return bad("MaxSpoolBytes", "must be at least 1 MiB")
 	default:

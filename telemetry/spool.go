@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -43,23 +42,13 @@ type SpoolBatch struct {
 	Data   []byte // opaque to the Spool
 }
 
-// DefaultMaxSpoolBytes bounds the spool when Config.MaxSpoolBytes is zero:
-// about 850,000 typical events, 17 minutes of the whole org's ingest budget.
-const DefaultMaxSpoolBytes = 256 << 20
-
 const (
-	minSpoolBytes = 1 << 20
-	spoolGroupMax = 32 // batches written in one transaction (one fsync)
+	// defaultMaxSpoolBytes: about 850,000 typical events, 17 minutes of
+	// the whole org's ingest budget
+	defaultMaxSpoolBytes = 256 << 20
+	minSpoolBytes        = 1 << 20
+	spoolGroupMax        = 32 // batches written in one transaction (one fsync)
 )
-
-// Drop reasons of the spool, as used in Stats.DroppedByReason.
-const (
-	ReasonSpoolFull    = "spool_full"    // MaxSpoolBytes reached (either Overflow policy)
-	ReasonSpoolCorrupt = "spool_corrupt" // a spooled batch failed its length or checksum check
-)
-
-// ErrNoSpool is returned by SyncSpool on an emitter without a spool.
-var ErrNoSpool = errors.New("telemetry: no spool configured")
 
 // spoolEntry is one batch in the Spool.
 type spoolEntry struct {

@@ -298,9 +298,9 @@ func TestSpoolSurvivesSIGKILL(t *testing.T) {
 		// batches per kill, and none while the server is down), or from a
 		// kill between the two stores of a sealAll merge (at most one batch
 		// per kill).
-		perKill := DefaultBatchSize
+		perKill := defaultBatchSize
 		if serverUp {
-			perKill = 3 * DefaultBatchSize
+			perKill = 3 * defaultBatchSize
 		}
 		if dups > perKill*seqKills {
 			t.Fatalf("seq %d: %d duplicates for %d kills (max %d)", seq, dups, seqKills, perKill*seqKills)
