@@ -22,6 +22,7 @@ type Engine struct {
 	blocking []bool
 	nBlock   int
 	cheap    []bool   // gate i implements Cheap
+	names    []string // gate i's name
 	halted   []string // reason of the gates after gate i when gate i ends the pipeline
 	timeout  time.Duration
 	failFast bool
@@ -87,6 +88,7 @@ func NewEngine(gates []Gate, opts ...Option) (*Engine, error) {
 		}
 		seen[name] = true
 		e.gates[i] = g
+		e.names = append(e.names, name)
 		if b, ok := g.(Blocking); ok && b.MayBlock() {
 			e.blocking[i] = true
 			e.nBlock++
@@ -100,11 +102,7 @@ func NewEngine(gates []Gate, opts ...Option) (*Engine, error) {
 
 // Gates returns the names of the engine's gates, in order.
 func (e *Engine) Gates() []string {
-	names := make([]string, len(e.gates))
-	for i, g := range e.gates {
-		names[i] = g.Name()
-	}
-	return names
+	return append([]string(nil), e.names...)
 }
 
 // Evaluate runs the gates on ev and returns the result. See EvaluateInto.
@@ -114,229 +112,6 @@ func (e *Engine) Evaluate(ctx context.Context, ev *Evaluation) (*Result, error) 
 		return nil, err
 	}
 	return res, nil
-}
-
-// asyncDone is what a blocking gate's goroutine sends back.
-type asyncDone struct {
-	i   int
-	out Outcome
-	end time.Time
-}
-
-// gate states during an evaluation
-const (
-	notStarted uint8 = iota
-	running
-	done
-)
-
-// EvaluateInto runs the gates on ev and writes the result to res, reusing
-// res.Gates: with gates that do not block and a res reused between calls,
-// it does not allocate.
-//
-// The gates run in order in the caller's goroutine; the budget (the engine
-// timeout or ctx's deadline, whichever is earlier) is checked between
-// gates. Gates marked Blocking start in their own goroutine when their turn
-// comes, and the engine goes on with the next gate; it waits for them at
-// the end, at most until the budget runs out.
-//
-// Gates still unfinished when the budget runs out, or that finished after
-// it, fail with ReasonTimeout; gates not started are reported the same way.
-// With failFast, the first failure ends the evaluation: gates not yet
-// finished are reported failed with ReasonAborted (and are not counted as
-// having run). A gate ending the pipeline (Outcome.EndPipeline) makes the
-// rest skipped. ctx being cancelled is treated like the budget running out.
-//
-// It returns an error only for a nil ev, nil res or an ev without an
-// AgentID.
-func (e *Engine) EvaluateInto(ctx context.Context, ev *Evaluation, res *Result) error {
-	if ev == nil || res == nil {
-		return errors.New("pecta/gate: nil evaluation or result")
-	}
-	if ev.AgentID == "" {
-		return errors.New("pecta/gate: evaluation has no AgentID")
-	}
-	start := time.Now()
-	deadline := start.Add(e.timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	n := len(e.gates)
-	res.AgentID, res.Tool = ev.AgentID, ev.Tool
-	if cap(res.Gates) < n {
-		res.Gates = make([]GateResult, n)
-	}
-	res.Gates = res.Gates[:n]
-	var states [pecta.MaxGates]uint8
-	var starts [pecta.MaxGates]time.Time
-	for i := range res.Gates {
-		res.Gates[i] = GateResult{Name: e.gates[i].Name()}
-	}
-
-	var (
-		runCtx    = ctx
-		cancel    context.CancelFunc
-		doneCh    chan asyncDone
-		pending   int
-		failed    bool // a gate failed (for failFast)
-		stop      = -1 // index of the gate that ended the pipeline
-		outOfTime bool
-	)
-	// record stores gate i's outcome, finished at end.
-	record := func(i int, out Outcome, end time.Time) {
-		g := &res.Gates[i]
-		states[i] = done
-		g.LatencyMS = ms(end.Sub(starts[i]))
-		if !end.Before(deadline) {
-			g.Passed, g.Reason, g.Skipped, g.Details = false, ReasonTimeout, false, nil
-			outOfTime = true
-			failed = true
-			return
-		}
-		g.Passed = out.Passed || out.Skipped
-		g.Skipped = out.Skipped
-		g.Reason = out.Reason
-		g.Details = out.Details
-		if !g.Passed {
-			failed = true
-		}
-	}
-	drain := func() {
-		for pending > 0 {
-			select {
-			case d := <-doneCh:
-				pending--
-				record(d.i, d.out, d.end)
-			default:
-				return
-			}
-		}
-	}
-
-	// Cheap gates (see Cheap) that follow each other run as a batch: the
-	// clock is read when the batch ends, not around each gate.
-	now := start // the end of one gate is the start of the next
-	batch := -1  // index of the first gate of the open batch, -1 if none
-	closeBatch := func(end int) {
-		if batch < 0 {
-			return
-		}
-		now = time.Now()
-		share := ms(now.Sub(starts[batch])) / float64(end-batch)
-		late := !now.Before(deadline)
-		for k := batch; k < end; k++ {
-			g := &res.Gates[k]
-			g.LatencyMS = share
-			if late {
-				g.Passed, g.Reason, g.Skipped, g.Details = false, ReasonTimeout, false, nil
-				outOfTime, failed = true, true
-			}
-		}
-		batch = -1
-	}
-	for i, g := range e.gates {
-		if pending > 0 {
-			drain()
-		}
-		if (failed && e.failFast) || stop >= 0 || outOfTime {
-			break
-		}
-		cheap := e.cheap[i]
-		if !cheap {
-			closeBatch(i)
-			if outOfTime || (failed && e.failFast) {
-				break
-			}
-		}
-		if !now.Before(deadline) || ctx.Err() != nil {
-			outOfTime = true
-			break
-		}
-		starts[i] = now
-		if e.blocking[i] {
-			if doneCh == nil {
-				runCtx, cancel = context.WithDeadline(ctx, deadline)
-				doneCh = make(chan asyncDone, e.nBlock) // never blocks a late sender
-			}
-			states[i] = running
-			pending++
-			go runAsync(runCtx, doneCh, i, g, ev)
-			now = time.Now()
-			continue
-		}
-		states[i] = running
-		out := safeRun(ctx, g, ev)
-		if cheap {
-			if batch < 0 {
-				batch = i
-			}
-			record(i, out, now) // latency and lateness are set when the batch ends
-		} else {
-			now = time.Now()
-			record(i, out, now)
-		}
-		if out.EndPipeline && out.Skipped && res.Gates[i].Passed {
-			stop = i
-		}
-	}
-	closeBatch(lastStarted(states[:n]))
-
-	// Wait for the blocking gates still running, within the budget.
-	for pending > 0 && !(failed && e.failFast) && stop < 0 {
-		select {
-		case d := <-doneCh:
-			pending--
-			record(d.i, d.out, d.end)
-		case <-runCtx.Done():
-			outOfTime = true
-			pending = 0
-		}
-	}
-	if cancel != nil {
-		cancel()
-	}
-
-	// Mark what did not finish.
-	end := now
-	if doneCh != nil {
-		end = time.Now()
-	}
-	for i := range res.Gates {
-		if states[i] == done {
-			continue
-		}
-		g := &res.Gates[i]
-		switch {
-		case stop >= 0:
-			g.Passed, g.Skipped, g.Reason = true, true, e.halted[stop]
-		case failed && e.failFast && !outOfTime:
-			g.Passed, g.Reason, g.Aborted = false, ReasonAborted, true
-		default:
-			g.Passed, g.Reason = false, ReasonTimeout
-			if states[i] == running {
-				g.LatencyMS = ms(end.Sub(starts[i]))
-			}
-		}
-	}
-	res.Passed = true
-	for i := range res.Gates {
-		if !res.Gates[i].Passed {
-			res.Passed = false
-			break
-		}
-	}
-	res.TotalLatencyMS = ms(end.Sub(start))
-	return nil
-}
-
-// lastStarted returns the index after the last gate that was started.
-func lastStarted(states []uint8) int {
-	for i := len(states) - 1; i >= 0; i-- {
-		if states[i] != notStarted {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 // runAsync runs a blocking gate and reports to ch, which has room for

@@ -82,7 +82,7 @@ func (g *adomainVerify) Run(_ context.Context, ev *gate.Evaluation) gate.Outcome
 			continue
 		}
 		for _, d := range b.Adomain {
-			d = strings.TrimSuffix(strings.TrimSpace(d), ".")
+			d = trimDomain(d)
 			for k := range g.placeholders {
 				if domainMatch(d, g.placeholders[k].domain) {
 					return failBid(g.placeholders[k].reason, i)
@@ -93,7 +93,7 @@ func (g *adomainVerify) Run(_ context.Context, ev *gate.Evaluation) gate.Outcome
 			}
 			if req != nil {
 				for _, blocked := range req.Badv {
-					if domainMatch(d, strings.TrimSuffix(strings.TrimSpace(blocked), ".")) {
+					if domainMatch(d, trimDomain(blocked)) {
 						return failBid("adomain blocked by badv", i)
 					}
 				}
@@ -103,16 +103,25 @@ func (g *adomainVerify) Run(_ context.Context, ev *gate.Evaluation) gate.Outcome
 	return gate.Pass()
 }
 
+// trimDomain trims white space and a trailing dot.
+func trimDomain(d string) string {
+	if len(d) > 0 && (d[0] <= ' ' || d[len(d)-1] <= ' ' || d[0] >= 0x80 || d[len(d)-1] >= 0x80) {
+		d = strings.TrimSpace(d)
+	}
+	if len(d) > 0 && d[len(d)-1] == '.' {
+		d = d[:len(d)-1]
+	}
+	return d
+}
+
 // domainMatch reports whether d is base or a subdomain of it, ignoring
-// ASCII case.
+// ASCII case (a hostname is ASCII: anything else fails the format check).
 func domainMatch(d, base string) bool {
-	if base == "" || len(d) < len(base) {
+	n := len(d) - len(base)
+	if base == "" || n < 0 || n > 0 && d[n-1] != '.' || d[n]|0x20 != base[0]|0x20 {
 		return false
 	}
-	if !strings.EqualFold(d[len(d)-len(base):], base) {
-		return false
-	}
-	return len(d) == len(base) || d[len(d)-len(base)-1] == '.'
+	return foldEqual(d[n:], base)
 }
 
 // validHostname reports whether d is a well-formed DNS hostname with at

@@ -36,8 +36,12 @@ func (bcatCompliance) Run(_ context.Context, ev *gate.Evaluation) gate.Outcome {
 	case len(resp.Bids) == 0:
 		return gate.Skip(reasonNoBids)
 	}
+	f := newCatFilter(req.Bcat)
 	for i := range resp.Bids {
 		for _, c := range resp.Bids[i].Cat {
+			if !f.mayMatch(c) {
+				continue
+			}
 			for _, blocked := range req.Bcat {
 				if catMatch(c, blocked) {
 					return failBid(blockedReason(c), i)
@@ -46,6 +50,56 @@ func (bcatCompliance) Run(_ context.Context, ev *gate.Evaluation) gate.Outcome {
 		}
 	}
 	return gate.Pass()
+}
+
+// catFilter answers, without comparing strings, that a category matches
+// no code of a list (a bloom filter of one hash): a bit per code, keyed by
+// its length, its last two bytes and its middle byte (case folded), where
+// IAB codes differ. catMatch still decides every category the filter lets
+// through.
+type catFilter struct {
+	bits [16]uint64
+	all  bool // a code too short for a key: let everything through
+}
+
+func newCatFilter(codes []string) (f catFilter) {
+	for _, c := range codes {
+		if len(c) < 2 {
+			f.all = true
+			return f
+		}
+		k := catKey(c)
+		f.bits[k>>6] |= 1 << (k & 63)
+	}
+	return f
+}
+
+func catKey(s string) uint {
+	n := len(s)
+	return (uint(s[n-1]|0x20) + 31*uint(s[n-2]|0x20) + 961*uint(s[n/2]|0x20) + 29791*uint(n)) & 1023
+}
+
+func (f *catFilter) has(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	k := catKey(s)
+	return f.bits[k>>6]&(1<<(k&63)) != 0
+}
+
+// mayMatch reports whether cat may match a code of the filter: itself, or
+// one of its prefixes that a '-' follows (a tier-1 code blocks its
+// subcategories).
+func (f *catFilter) mayMatch(cat string) bool {
+	if f.all || f.has(cat) {
+		return true
+	}
+	for i := 2; i < len(cat); i++ {
+		if cat[i] == '-' && f.has(cat[:i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // blockedReason returns the reason naming the bid's category c. The
