@@ -60,3 +60,20 @@ func BenchmarkRTBRaw(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParse parses the raw request and response only.
+func BenchmarkParse(b *testing.B) {
+	reqJSON, respJSON := fixture(b, "request.json"), fixture(b, "response.json")
+	var req rtb.Request
+	var resp rtb.Response
+	b.ReportAllocs()
+	b.SetBytes(int64(len(reqJSON) + len(respJSON)))
+	for b.Loop() {
+		if err := rtb.ParseRequest(reqJSON, &req); err != nil {
+			b.Fatal(err)
+		}
+		if err := rtb.ParseResponse(respJSON, &resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -22,22 +22,30 @@ func (e *ParseError) Error() string {
 }
 
 // ParseRequest fills r from the raw JSON of an OpenRTB 2.6 bid request in
-// one pass: the fields of Request are decoded, every other value is
-// validated and skipped without being decoded. r is reset first and keeps
-// its capacity, so with a reused r parsing does not allocate in steady
-// state. Malformed JSON (anywhere in the document) or a read field of the
-// wrong type gives a *ParseError; null reads as absent.
+// one pass: the fields of Request are decoded and validated (a read field
+// of the wrong type gives a *ParseError naming it; null reads as absent),
+// and every other value is skipped without being decoded. A skipped
+// value is checked for structure only: its strings must end and its
+// brackets balance and match, so a malformed document whose skipped
+// parts are cut short or mismatched is refused, but a bad number or a
+// missing comma inside, say, device is not looked for (no gate reads it,
+// and its end is still where the document says). The document itself
+// (its top-level object, the objects and arrays the read fields are in,
+// data after it) is validated. r is reset first and keeps its capacity,
+// so with a reused r parsing does not allocate in steady state.
 //
 // The strings of r point into data, or into r's own buffer for strings
 // with escapes: they are valid while data is not modified and until the
 // next parse into r. When a field appears twice, the last one wins; app.cat
 // wins over site.cat.
-func ParseRequest(data []byte, r *Request) error {
+func ParseRequest(data []byte, r *Request) error { return parseRequest(data, r, false) }
+
+func parseRequest(data []byte, r *Request, strict bool) error {
 	r.Reset()
 	if cap(r.buf) < len(data) {
 		r.buf = make([]byte, 0, len(data))
 	}
-	s := scanner{d: data, buf: &r.buf, doc: "request"}
+	s := scanner{d: data, buf: &r.buf, doc: "request", strict: strict}
 	if !s.request(r) {
 		return s.error()
 	}
@@ -48,12 +56,14 @@ func ParseRequest(data []byte, r *Request) error {
 // every seatbid[].bid[], in order, with its impid, price, adomain and cat.
 // See ParseRequest for errors, reuse and the lifetime of strings. A bid
 // without price gets MissingPrice (NaN).
-func ParseResponse(data []byte, r *Response) error {
+func ParseResponse(data []byte, r *Response) error { return parseResponse(data, r, false) }
+
+func parseResponse(data []byte, r *Response, strict bool) error {
 	r.Reset()
 	if cap(r.buf) < len(data) {
 		r.buf = make([]byte, 0, len(data))
 	}
-	s := scanner{d: data, buf: &r.buf, doc: "response"}
+	s := scanner{d: data, buf: &r.buf, doc: "response", strict: strict}
 	if !s.response(r) {
 		return s.error()
 	}
@@ -103,18 +113,22 @@ func (s *scanner) typeErr(p path, want byte, msg string) bool {
 		return s.fail(p.String(), "malformed JSON")
 	}
 	// a value of another type: report the type, unless it is malformed
-	if !s.skip(0) {
+	if !s.skipStrict(0) {
 		return s.fail(p.String(), "malformed JSON")
 	}
 	return s.fail(p.String(), msg)
 }
 
 func (s *scanner) readString(p path, dst *string) bool {
-	if s.null() {
-		*dst = ""
-		return true
-	}
-	if s.peek() != '"' {
+	switch s.peek() {
+	case '"':
+	case 'n':
+		if s.literal("null") {
+			*dst = ""
+			return true
+		}
+		return s.typeErr(p, '"', "not a string")
+	default:
 		return s.typeErr(p, '"', "not a string")
 	}
 	v, ok := s.str()
@@ -126,11 +140,11 @@ func (s *scanner) readString(p path, dst *string) bool {
 }
 
 func (s *scanner) readFloat(p path, dst *float64, null float64) bool {
-	if s.null() {
+	c := s.peek()
+	if c == 'n' && s.literal("null") {
 		*dst = null
 		return true
 	}
-	c := s.peek()
 	if !(c == '-' || c >= '0' && c <= '9') {
 		return s.typeErr(p, '0', "not a number")
 	}
@@ -148,7 +162,7 @@ func (s *scanner) readStrings(p path, dst *[]string) bool {
 		return true
 	}
 	if typeErr { // the offending value is next: report its type, unless it is malformed
-		if !s.skip(0) {
+		if !s.skipStrict(0) {
 			return s.fail(p.String(), "malformed JSON")
 		}
 		return s.fail(p.String(), "not an array of strings")
@@ -216,7 +230,7 @@ func (s *scanner) elements(p path, elem func(i int) bool) bool {
 }
 
 func (s *scanner) skipValue(p path) bool {
-	if !s.skip(0) {
+	if !s.skipAny() {
 		return s.fail(p.String(), "malformed JSON")
 	}
 	return true

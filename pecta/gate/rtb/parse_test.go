@@ -142,6 +142,36 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestParseSkipsByStructure: a value no gate reads is checked for its
+// structure (strings end, brackets balance and match), not its grammar.
+func TestParseSkipsByStructure(t *testing.T) {
+	var r rtb.Request
+	for _, doc := range []string{
+		`{"device":{"ua":"a\"b]}","geo":{"lat":1.2.3}},"imp":[{"id":"1"}]}`, // a bad number, a quote escaped
+		`{"user":{"ext":{"consent":tru}},"imp":[{"id":"1"}]}`,                  // a bad literal
+		`{"ext":{"a" 1 "b"},"imp":[{"id":"1"}]}`,                               // missing colon and comma
+		`{"imp":[{"id":"1","banner":{"format":[{"w":300 "h":250}]}}]}`,         // inside a read object
+	} {
+		require.NoError(t, rtb.ParseRequest([]byte(doc), &r), doc)
+		require.Equal(t, "1", r.Imps[0].ID, doc)
+		require.Error(t, rtb.ParseRequestStrict([]byte(doc), &r), "strict: %s", doc)
+	}
+	for _, doc := range []string{
+		`{"device":{"ua":"unterminated}}`,
+		`{"device":{"geo":[1,2}},"imp":[{"id":"1"}]}`, // mismatched brackets
+		`{"device":{"geo":{"a":1}},"imp":[{"id":"1"}]`,
+		`{"device":{"geo":{"a":1}}}}`,
+		`{"device":]`,
+		`{"ext":"a\\"b"}`, // the quote after an even run of backslashes closes the string
+	} {
+		var pe *rtb.ParseError
+		require.True(t, errors.As(rtb.ParseRequest([]byte(doc), &r), &pe), doc)
+	}
+	deep := `{"ext":` + strings.Repeat(`[`, 200) + strings.Repeat(`]`, 200) + `,"imp":[{"id":"1"}]}`
+	require.NoError(t, rtb.ParseRequest([]byte(deep), &r), "deeper than 64: skipped strictly")
+	require.Equal(t, "1", r.Imps[0].ID)
+}
+
 func TestParseAllocs(t *testing.T) {
 	reqJSON, respJSON := fixture(t, "request.json"), fixture(t, "response.json")
 	var req rtb.Request
@@ -376,9 +406,15 @@ func seeds(f *testing.F) {
 // read fields of the right types), and it reads the same values.
 func FuzzParseRequest(f *testing.F) {
 	seeds(f)
-	var r rtb.Request
+	var r, fast rtb.Request
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		err := rtb.ParseRequest(doc, &r)
+		err := rtb.ParseRequestStrict(doc, &r)
+		// the fast skip accepts all the strict mode accepts, with the same
+		// view; it may accept more (bad grammar inside skipped values)
+		if fastErr := rtb.ParseRequest(doc, &fast); err == nil {
+			require.NoError(t, fastErr, "%q", doc)
+			require.Equal(t, normReq(r), normReq(fast), "%q", doc)
+		}
 		if !utf8.Valid(doc) {
 			return // encoding/json replaces invalid UTF-8; the scanner keeps the bytes
 		}
@@ -399,9 +435,13 @@ func FuzzParseRequest(f *testing.F) {
 // FuzzParseResponse is FuzzParseRequest for responses.
 func FuzzParseResponse(f *testing.F) {
 	seeds(f)
-	var r rtb.Response
+	var r, fast rtb.Response
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		err := rtb.ParseResponse(doc, &r)
+		err := rtb.ParseResponseStrict(doc, &r)
+		if fastErr := rtb.ParseResponse(doc, &fast); err == nil {
+			require.NoError(t, fastErr, "%q", doc)
+			require.Equal(t, normResp(r), normResp(fast), "%q", doc)
+		}
 		if !utf8.Valid(doc) {
 			return
 		}

@@ -1,6 +1,7 @@
 package rtb
 
 import (
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf16"
@@ -18,6 +19,10 @@ type scanner struct {
 	buf *[]byte // unescaped strings; capacity len(d), so it never moves
 	doc string  // "request" or "response", for errors
 	err *ParseError
+	// strict validates the values no gate reads (skipStrict) instead of
+	// only their structure (skipFast); tests compare it with
+	// encoding/json.
+	strict bool
 }
 
 // maxNesting bounds the depth of arrays and objects the scanner skips.
@@ -31,19 +36,45 @@ func (s *scanner) fail(field, msg string) bool {
 }
 
 func (s *scanner) ws() {
-	for s.i < len(s.d) {
-		switch s.d[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
+	if s.i < len(s.d) && s.d[s.i] > ' ' { // the common case: no space
+		return
+	}
+	s.skipSpace()
+}
+
+// skipSpace consumes white space.
+func (s *scanner) skipSpace() {
+	d, i := s.d, s.i
+	for i < len(d) {
+		switch d[i] {
+		case ' ':
+			i++
+			// indentation: eight spaces at a time
+			for i+8 <= len(d) && binary.LittleEndian.Uint64(d[i:]) == 0x2020202020202020 {
+				i += 8
+			}
+		case '\t', '\n', '\r':
+			i++
 		default:
+			s.i = i
 			return
 		}
 	}
+	s.i = i
 }
 
-// peek returns the next non-space byte, 0 at the end.
+// peek returns the next non-space byte, 0 at the end. Its common case
+// (no space) is small enough to be inlined.
 func (s *scanner) peek() byte {
-	s.ws()
+	if i := s.i; i < len(s.d) && s.d[i] > ' ' {
+		return s.d[i]
+	}
+	return s.peekSpace()
+}
+
+// peekSpace is peek after white space.
+func (s *scanner) peekSpace() byte {
+	s.skipSpace()
 	if s.i < len(s.d) {
 		return s.d[s.i]
 	}
@@ -71,44 +102,62 @@ func (s *scanner) rawString() (body []byte, esc, ok bool) {
 	if s.peek() != '"' {
 		return nil, false, false
 	}
-	s.i++
-	start := s.i
-	for s.i < len(s.d) {
-		c := s.d[s.i]
+	return s.rawStringAt()
+}
+
+// rawStringAt is rawString when s.i is at the opening quote (the caller
+// has peeked).
+func (s *scanner) rawStringAt() (body []byte, esc, ok bool) {
+	d := s.d
+	start := s.i + 1
+	i := start
+	for i < len(d) {
+		c := d[i]
+		if !stringSpecial[c] {
+			i++
+			continue
+		}
 		switch {
 		case c == '"':
-			body = s.d[start:s.i]
-			s.i++
-			return body, esc, true
+			s.i = i + 1
+			return d[start:i], esc, true
 		case c == '\\':
 			esc = true
-			if s.i+1 >= len(s.d) {
+			if i+1 >= len(d) {
 				return nil, false, false
 			}
-			switch s.d[s.i+1] {
+			switch d[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
+				i += 2
 			case 'u':
-				if s.i+6 > len(s.d) {
+				if i+6 > len(d) {
 					return nil, false, false
 				}
-				for _, h := range s.d[s.i+2 : s.i+6] {
+				for _, h := range d[i+2 : i+6] {
 					if unhex(h) < 0 {
 						return nil, false, false
 					}
 				}
-				s.i += 6
+				i += 6
 			default:
 				return nil, false, false
 			}
-		case c < 0x20:
+		default: // a control character
 			return nil, false, false
-		default:
-			s.i++
 		}
 	}
 	return nil, false, false
 }
+
+// stringSpecial marks the bytes that end a run of plain string bytes: the
+// quote, the backslash and the control characters.
+var stringSpecial = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func unhex(c byte) rune {
 	switch {
@@ -122,10 +171,11 @@ func unhex(c byte) rune {
 	return -1
 }
 
-// str consumes a string value and returns it: an alias of the document
-// when it has no escapes, else unescaped into the scanner's buffer.
+// str consumes the string value at s.i (the caller has peeked its quote)
+// and returns it: an alias of the document when it has no escapes, else
+// unescaped into the scanner's buffer.
 func (s *scanner) str() (string, bool) {
-	body, esc, ok := s.rawString()
+	body, esc, ok := s.rawStringAt()
 	if !ok {
 		return "", false
 	}
@@ -249,75 +299,6 @@ func (s *scanner) float() (float64, bool) {
 	return f, true
 }
 
-// skip consumes any value, validating it.
-func (s *scanner) skip(depth int) bool {
-	if depth > maxNesting {
-		return false
-	}
-	switch s.peek() {
-	case '"':
-		_, _, ok := s.rawString()
-		return ok
-	case '{':
-		s.i++
-		if s.peek() == '}' {
-			s.i++
-			return true
-		}
-		for {
-			if _, _, ok := s.rawString(); !ok {
-				return false
-			}
-			if s.peek() != ':' {
-				return false
-			}
-			s.i++
-			if !s.skip(depth + 1) {
-				return false
-			}
-			switch s.peek() {
-			case ',':
-				s.i++
-			case '}':
-				s.i++
-				return true
-			default:
-				return false
-			}
-		}
-	case '[':
-		s.i++
-		if s.peek() == ']' {
-			s.i++
-			return true
-		}
-		for {
-			if !s.skip(depth + 1) {
-				return false
-			}
-			switch s.peek() {
-			case ',':
-				s.i++
-			case ']':
-				s.i++
-				return true
-			default:
-				return false
-			}
-		}
-	case 't':
-		return s.literal("true")
-	case 'f':
-		return s.literal("false")
-	case 'n':
-		return s.literal("null")
-	case 0:
-		return false
-	}
-	_, ok := s.number()
-	return ok
-}
-
 // objectStart consumes '{' and reports whether the object is empty (and
 // consumed whole).
 func (s *scanner) objectStart() (empty, ok bool) {
@@ -337,10 +318,16 @@ func (s *scanner) objectStart() (empty, ok bool) {
 // most once, so the buffer keeps room).
 func (s *scanner) key() ([]byte, bool) {
 	body, esc, ok := s.rawString()
-	if !ok || s.peek() != ':' {
+	if !ok {
 		return nil, false
 	}
-	s.i++
+	if s.i < len(s.d) && s.d[s.i] == ':' {
+		s.i++
+	} else if s.peek() == ':' {
+		s.i++
+	} else {
+		return nil, false
+	}
 	if esc {
 		b := *s.buf
 		start := len(b)
