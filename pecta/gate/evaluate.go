@@ -79,10 +79,10 @@ func (e *Engine) EvaluateInto(ctx context.Context, ev *Evaluation, res *Result) 
 
 // evaluation is the state of one EvaluateInto call.
 type evaluation struct {
-	e        *Engine
-	ctx      context.Context
-	ev       *Evaluation
-	res      *Result
+	e      *Engine
+	ctx    context.Context
+	ev     *Evaluation
+	res    *Result
 	start  time.Time
 	budget time.Duration // the deadline, since start
 	now    time.Duration // since start: when the last gate ended (or the batch began)

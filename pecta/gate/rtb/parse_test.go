@@ -148,9 +148,9 @@ func TestParseSkipsByStructure(t *testing.T) {
 	var r rtb.Request
 	for _, doc := range []string{
 		`{"device":{"ua":"a\"b]}","geo":{"lat":1.2.3}},"imp":[{"id":"1"}]}`, // a bad number, a quote escaped
-		`{"user":{"ext":{"consent":tru}},"imp":[{"id":"1"}]}`,                  // a bad literal
-		`{"ext":{"a" 1 "b"},"imp":[{"id":"1"}]}`,                               // missing colon and comma
-		`{"imp":[{"id":"1","banner":{"format":[{"w":300 "h":250}]}}]}`,         // inside a read object
+		`{"user":{"ext":{"consent":tru}},"imp":[{"id":"1"}]}`,               // a bad literal
+		`{"ext":{"a" 1 "b"},"imp":[{"id":"1"}]}`,                            // missing colon and comma
+		`{"imp":[{"id":"1","banner":{"format":[{"w":300 "h":250}]}}]}`,      // inside a read object
 	} {
 		require.NoError(t, rtb.ParseRequest([]byte(doc), &r), doc)
 		require.Equal(t, "1", r.Imps[0].ID, doc)

@@ -178,4 +178,3 @@ func (s *scanner) skipStrict(depth int) bool {
 	_, ok := s.number()
 	return ok
 }
-
