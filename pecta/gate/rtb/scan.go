@@ -3,6 +3,7 @@ package rtb
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -48,11 +49,18 @@ func (s *scanner) skipSpace() {
 	for i < len(d) {
 		switch d[i] {
 		case ' ':
-			i++
-			// indentation: eight spaces at a time
-			for i+8 <= len(d) && binary.LittleEndian.Uint64(d[i:]) == 0x2020202020202020 {
-				i += 8
+			if i+8 > len(d) {
+				i++
+				continue
 			}
+			// a run of spaces (indentation), eight bytes at a time: the
+			// first byte that is not a space ends it
+			x := binary.LittleEndian.Uint64(d[i:]) ^ 0x2020202020202020
+			if x == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(x) / 8
 		case '\t', '\n', '\r':
 			i++
 		default:

@@ -29,9 +29,18 @@ func (s *scanner) skipAny() bool {
 	return s.skipStrict(0)
 }
 
-// skipString consumes the string at s.i (its opening quote).
+// skipString consumes the string at s.i (its opening quote): a short one
+// by a byte loop, a long one, or one with escapes, by bytes.IndexByte.
 func (s *scanner) skipString() bool {
 	d, open := s.d, s.i
+	j, end := open+1, min(open+17, len(d))
+	for j < end && d[j] != '"' && d[j] != '\\' {
+		j++
+	}
+	if j < end && d[j] == '"' {
+		s.i = j + 1
+		return true
+	}
 	for i := open + 1; ; {
 		j := bytes.IndexByte(d[i:], '"')
 		if j < 0 {
@@ -68,8 +77,7 @@ func (s *scanner) skipContainer() bool {
 		}
 		switch c {
 		case '"':
-			// a short string (a key, a number as text) by a byte loop, a
-			// long one or one with escapes by skipString
+			// a short string (a key, a number as text) inline, else skipString
 			j, end := i+1, min(i+17, len(d))
 			for j < end && d[j] != '"' && d[j] != '\\' {
 				j++
