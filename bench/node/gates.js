@@ -89,11 +89,16 @@ const tmaxGuard = (bufferMs = 15) => ({
   },
 });
 
+const skip = (reason) => ({ passed: true, skipped: true, reason });
+
 const impidMatch = () => ({
   name: 'rtb.impid-match',
   run(ctx) {
     const ids = new Set((ctx.input.imp || []).map((i) => i.id));
-    for (const b of bids(ctx.output)) {
+    if (ids.size === 0) return skip('no impressions in request');
+    const all = bids(ctx.output);
+    if (all.length === 0) return skip('no bids in response');
+    for (const b of all) {
       if (!b.impid) return fail('bid missing impid');
       if (!ids.has(b.impid)) return fail('bid impid not present in request');
     }
@@ -111,13 +116,14 @@ const adomainVerify = ({ requireAdomain = true } = {}) => ({
     const badv = (ctx.input.badv || []).map((d) => d.toLowerCase());
     for (const b of bids(ctx.output)) {
       if (!b.adomain || b.adomain.length === 0) {
-        if (requireAdomain) return fail('bid missing adomain');
+        if (requireAdomain) return fail('bid has no adomain');
         continue;
       }
       for (let d of b.adomain) {
-        d = d.toLowerCase().replace(/\.$/, '');
-        if (PLACEHOLDERS.some((p) => domainMatch(d, p))) return fail('placeholder adomain');
-        if (!HOST.test(d)) return fail('malformed adomain');
+        d = d.trim().toLowerCase().replace(/\.$/, '');
+        const p = PLACEHOLDERS.find((p) => domainMatch(d, p));
+        if (p) return fail('placeholder adomain: ' + p);
+        if (!HOST.test(d)) return fail('invalid adomain format');
         if (badv.some((p) => domainMatch(d, p))) return fail('adomain blocked by badv');
       }
     }
@@ -129,20 +135,22 @@ const bidSanity = ({ maxFloorMultiple = 50, maxPrice = 0 } = {}) => ({
   name: 'rtb.bid-sanity',
   run(ctx) {
     const floors = new Map((ctx.input.imp || []).map((i) => [i.id, i.bidfloor || 0]));
-    for (const b of bids(ctx.output)) {
-      if (typeof b.price !== 'number') return fail('bid missing price');
-      if (b.price < 0) return fail('bid price negative');
+    const all = bids(ctx.output);
+    if (all.length === 0) return skip('no bids in response');
+    for (const b of all) {
+      if (typeof b.price !== 'number' || !Number.isFinite(b.price)) return fail('bid missing price');
+      if (b.price < 0) return fail('bid price is negative');
       if (maxPrice > 0 && b.price > maxPrice) return fail('bid price above the cap');
       const floor = floors.get(b.impid);
-      if (floor > 0 && b.price > floor * maxFloorMultiple) return fail('bid price above ' + maxFloorMultiple + 'x the imp bidfloor');
+      if (floor > 0 && b.price / floor > maxFloorMultiple) return fail('bid price above ' + maxFloorMultiple + 'x the imp bidfloor');
       if (floor > 0 && b.price < floor) return fail('bid price below the imp bidfloor');
     }
     return pass;
   },
 });
 
-const UNSAFE = ['IAB25', 'IAB26', 'IAB7-39', 'IAB8-5', 'IAB8-18', 'IAB9-9', 'IAB14-1'];
-const KIDS = ['kids', 'child', 'baby', 'toddler', 'preschool', 'nursery'];
+const UNSAFE = ['IAB7-39', 'IAB8-5', 'IAB8-18', 'IAB14-1', 'IAB25', 'IAB25-1', 'IAB25-2', 'IAB25-3', 'IAB25-4', 'IAB25-5', 'IAB25-6', 'IAB25-7', 'IAB26', 'IAB26-1', 'IAB26-2', 'IAB26-3', 'IAB26-4'];
+const KIDS = ['kids', 'child', 'children', 'toddler', 'preschool', 'baby'];
 const catMatch = (cat, code) => cat === code || cat.startsWith(code + '-');
 
 const audienceSafety = () => ({
@@ -152,10 +160,11 @@ const audienceSafety = () => ({
     const coppa = req.regs && req.regs.coppa === 1;
     const bundle = ((req.app && req.app.bundle) || '').toLowerCase();
     const kids = KIDS.some((k) => bundle.includes(k));
-    if (!coppa && !kids) return pass;
+    if (!coppa && !kids) return skip('inventory is not child-directed');
     for (const b of bids(ctx.output)) {
       for (const c of b.cat || []) {
-        if (UNSAFE.some((u) => catMatch(c, u))) return fail(coppa ? 'unsafe category on a COPPA request' : 'unsafe category on a child-directed app');
+        const u = UNSAFE.find((u) => u === c) || UNSAFE.find((u) => catMatch(c, u));
+        if (u) return fail('child-directed inventory served unsafe category: ' + u);
       }
     }
     return pass;
@@ -166,10 +175,12 @@ const bcatCompliance = () => ({
   name: 'rtb.bcat-compliance',
   run(ctx) {
     const bcat = ctx.input.bcat || [];
-    if (bcat.length === 0) return pass;
-    for (const b of bids(ctx.output)) {
+    if (bcat.length === 0) return skip('no bcat in request');
+    const all = bids(ctx.output);
+    if (all.length === 0) return skip('no bids in response');
+    for (const b of all) {
       for (const c of b.cat || []) {
-        if (bcat.some((x) => catMatch(c, x))) return fail('bid category blocked by bcat');
+        if (bcat.some((x) => catMatch(c, x))) return fail('blocked category in response: ' + c);
       }
     }
     return pass;
@@ -202,9 +213,10 @@ const filesystem = () => ({
   },
 });
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
-const SSN = /(^|[^A-Za-z0-9])\d{3}-\d{2}-\d{4}(?![A-Za-z0-9]|-\d)/;
-const PHONE = /(^|[^A-Za-z0-9])(\+?1[\s.-]?)?(\(\d{3}\)\s?|\d{3}([\s.-]))\d{3}[\s.-]\d{4}(?![A-Za-z0-9])/;
+// the expressions of the reference's pii page (docs.pecta.ai/gates/pii)
+const EMAIL = /[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}/;
+const SSN = /\b(?!000|666|9\d{2})\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/;
+const PHONE = /\b(?:\+?1[-.\s]?)?\(?[2-9]\d{2}\)?[-.\s]\d{3}[-.\s]\d{4}\b/;
 const pii = () => ({
   name: 'pii',
   run(ctx) {
@@ -213,7 +225,8 @@ const pii = () => ({
   },
 });
 
-const REFUSAL = /\b(i can['’]t help(?! but)|i cannot help(?! but)|i can['’]t assist|i cannot assist|i['’]m unable to help|i am unable to help|i['’]m sorry, but i can(['’]t|not)|i won['’]t be able to help|as an ai (language )?model|i['’]m just an ai|i am just an ai|i['’]m only an ai)/i;
+// the table of the reference's content page (docs.pecta.ai/gates/content), whole words
+const REFUSAL = /\b(i (don['’]t|do not) have (access|the ability)|i (can['’]t|cannot) (do|help(?! but)|provide|access|complete|fulfill|assist)|as an ai (language )?model|i['’]m (just |only )?an ai|i am (just )?an ai|i['’]m unable to help|i am unable to help|i['’]m sorry, but i can(['’]t|not)|i won['’]t be able to help)\b/i;
 const isEmpty = (v) => v == null || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
 const content = () => ({
   name: 'content',
