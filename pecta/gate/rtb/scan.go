@@ -82,6 +82,10 @@ func (s *scanner) peek() byte {
 
 // peekSpace is peek after white space.
 func (s *scanner) peekSpace() byte {
+	if i := s.i; i+1 < len(s.d) && s.d[i] == ' ' && s.d[i+1] > ' ' { // one space, after ':' or ','
+		s.i = i + 1
+		return s.d[i+1]
+	}
 	s.skipSpace()
 	if s.i < len(s.d) {
 		return s.d[s.i]
