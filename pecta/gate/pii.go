@@ -25,8 +25,11 @@ type PIIOptions struct {
 //     \b(?!000|666|9\d{2})\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b. Structurally
 //     invalid numbers are not flagged: area 000, 666 or 900-999, group 00,
 //     serial 0000 ("000-12-3456", "666-00-1234", "900-12-3456",
-//     "123-00-4567", "123-45-0000"). A number in a longer run of digit
-//     groups ("123-45-6789-1") is flagged, as the expression does.
+//     "123-00-4567", "123-45-0000"). The page's text calls 000 and 666
+//     "groups"; its expression, and the SSA's rules, apply them to the area
+//     (the first three digits): we follow the expression. A number in a
+//     longer run of digit groups ("123-45-6789-1") is flagged, as the
+//     expression does.
 //   - "US phone number detected":
 //     \b(?:\+?1[-.\s]?)?\(?[2-9]\d{2}\)?[-.\s]\d{3}[-.\s]\d{4}\b:
 //     "(555) 867-5309", "+1-800-555-0100", "555.867.5309"; separators may

@@ -323,6 +323,63 @@ func (s *scanner) request(r *Request) bool {
 	return true
 }
 
+// bid reads one bid object: the hottest object of a response, walked by
+// a loop rather than members' callback (no call through a func value per
+// member).
+func (s *scanner) bid(p path, b *Bid) bool {
+	open, ok := s.open(p)
+	if !open {
+		return ok
+	}
+	for {
+		k, ok := s.key()
+		if !ok {
+			return s.fail(p.String(), "malformed JSON")
+		}
+		switch string(k) {
+		case "impid":
+			p.leaf = "impid"
+			ok = s.readString(p, &b.ImpID)
+		case "price":
+			p.leaf = "price"
+			ok = s.readFloat(p, &b.Price, MissingPrice)
+		case "adomain":
+			p.leaf = "adomain"
+			ok = s.readStrings(p, &b.Adomain)
+		case "cat":
+			p.leaf = "cat"
+			ok = s.readStrings(p, &b.Cat)
+		default:
+			p.leaf = ""
+			ok = s.skipValue(p)
+		}
+		if !ok {
+			return false
+		}
+		more, ok := s.next('}')
+		if !ok {
+			return s.fail(p.String(), "malformed JSON")
+		}
+		if !more {
+			return true
+		}
+	}
+}
+
+// open consumes the start of the object that comes next: open is false
+// for null (absent, ok) or an error (not ok), and for an empty object
+// (consumed whole, ok).
+func (s *scanner) open(p path) (open, ok bool) {
+	if s.null() {
+		return false, true
+	}
+	if s.peek() != '{' {
+		return false, s.typeErr(p, '{', "not an object")
+	}
+	empty, _ := s.objectStart()
+	return !empty, true
+}
+
 func (s *scanner) response(r *Response) bool {
 	if s.peek() != '{' {
 		return s.fail("", "not a JSON object")
@@ -343,26 +400,9 @@ func (s *scanner) response(r *Response) bool {
 				bp := sp
 				bp.b = "bid"
 				return s.elements(bp, func(bi int) bool {
-					b := r.addBid()
 					p := bp
 					p.j = bi
-					return s.members(p, func(k []byte) bool {
-						switch string(k) {
-						case "impid":
-							p.leaf = "impid"
-							return s.readString(p, &b.ImpID)
-						case "price":
-							p.leaf = "price"
-							return s.readFloat(p, &b.Price, MissingPrice)
-						case "adomain":
-							p.leaf = "adomain"
-							return s.readStrings(p, &b.Adomain)
-						case "cat":
-							p.leaf = "cat"
-							return s.readStrings(p, &b.Cat)
-						}
-						return s.skipValue(p)
-					})
+					return s.bid(p, r.addBid())
 				})
 			})
 		})
