@@ -27,16 +27,15 @@ const (
 	minQueueBytes         = 64 << 10
 )
 
-// OverflowPolicy says which events a full queue sheds.
+// OverflowPolicy says which events a full queue sheds: DropNewest refuses
+// the event being tracked (Track returns ErrQueueFull); DropOldest drops
+// the oldest queued batch not being sent, or refuses the event when there
+// is none. It encodes as text by name ("drop_newest", "drop_oldest").
 type OverflowPolicy int
 
+// The overflow policies; DropNewest is the default.
 const (
-	// DropNewest refuses the event being tracked (Track returns ErrQueueFull).
-	// It is the default.
 	DropNewest OverflowPolicy = iota
-	// DropOldest discards the oldest sealed batch that is not being sent to
-	// make room, and accepts the new event. When no such batch exists the
-	// new event is refused as with DropNewest.
 	DropOldest
 )
 
@@ -51,8 +50,7 @@ func (p OverflowPolicy) String() string {
 	return "invalid"
 }
 
-// MarshalText encodes the policy by name, so that a Config encoded as JSON
-// decodes back.
+// MarshalText encodes the policy by name.
 func (p OverflowPolicy) MarshalText() ([]byte, error) {
 	if p != DropNewest && p != DropOldest {
 		return nil, fmt.Errorf("telemetry: invalid OverflowPolicy %d", int(p))
@@ -60,7 +58,7 @@ func (p OverflowPolicy) MarshalText() ([]byte, error) {
 	return []byte(p.String()), nil
 }
 
-// UnmarshalText decodes a policy name ("drop_newest", "drop_oldest").
+// UnmarshalText decodes a policy name.
 func (p *OverflowPolicy) UnmarshalText(b []byte) error {
 	switch string(b) {
 	case "drop_newest":
@@ -73,91 +71,67 @@ func (p *OverflowPolicy) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Config configures an Emitter. The zero value of every optional field
-// means its documented default; a negative count means none (MaxRetries:
-// no retries; RequestsPerMinute: no pacing). Durations have minimums, so
-// that a bare number (FlushInterval: 5, five nanoseconds) is refused with
-// a *ConfigError naming the unit meant. A Config prints and encodes with
-// its keys as previews ("pk_live_...x7f9"); JSON leaves out the callbacks,
-// clients and interfaces.
+// Config configures an Emitter. A zero field means its default, a
+// negative count means none (MaxRetries: no retries; RequestsPerMinute: no
+// pacing), and durations have minimums, so that a bare number (5, five
+// nanoseconds) is refused with a *ConfigError naming the unit meant:
+//
+//	BatchSize 100 (1..100)          FlushInterval 5s (>= 10ms)
+//	MaxQueueBytes 8 MiB (>= 64 KiB) MaxSpoolBytes 256 MiB (>= 1 MiB)
+//	RequestsPerMinute 500           RequestTimeout 10s (>= 10ms)
+//	MaxRetries 8                    RetryBudget 2m (>= 10ms)
+//	RetryWaitMin 250ms, Max 8s      RetryAfterCap 1m (>= 1ms)
+//
+// A Config prints and encodes with its keys as previews; JSON leaves out
+// the callbacks, clients and interfaces.
 type Config struct {
-	// PublishableKey authenticates ingest requests (Bearer): a pk_live_
-	// key, required. The secret key never travels on the wire.
-	PublishableKey pecta.APIKey
-	// SecretKey, an sk_live_ key, makes the emitter sign every batch
-	// (X-Pecta-Signature: HMAC-SHA256 of the body). Default: unsigned.
-	SecretKey pecta.APIKey
-	// BaseURL of the API. Default pecta.DefaultBaseURL. http:// is refused
-	// for hosts other than loopback unless InsecureHTTP is set.
+	// PublishableKey (pk_live_, required) authenticates requests;
+	// SecretKey (sk_live_, optional) makes the emitter sign every batch
+	// (X-Pecta-Signature) and never travels.
+	PublishableKey, SecretKey pecta.APIKey
+	// BaseURL defaults to pecta.DefaultBaseURL; http:// is refused for
+	// hosts other than loopback unless InsecureHTTP is set.
 	BaseURL      string
 	InsecureHTTP bool
-	// HTTPClient sends the requests. Default: a client of the emitter's
-	// own, whose idle connections Close closes; a client given here is
-	// never closed.
+	// HTTPClient sends the requests (default: the emitter's own, whose
+	// idle connections Close closes; a caller's is never closed).
 	HTTPClient *http.Client `json:"-"`
 
-	// BatchSize is the number of events per request, 1..100. Default 100.
-	BatchSize int
-	// FlushInterval is the longest an event waits before its (possibly
-	// partial) batch is sent. Default 5s; at least 10ms.
-	FlushInterval time.Duration
-	// MaxQueueBytes bounds the encoded events held and not yet delivered.
-	// Default 8 MiB; at least 64 KiB.
-	MaxQueueBytes int
-	// Overflow says what a full queue drops. Default DropNewest.
-	Overflow OverflowPolicy
-	// SampleRate is the one sampling setting. 0, the default, samples
-	// adaptively: per AgentID, the emitter keeps about what the Budget can
-	// deliver (agents under their fair share keep every event, heavier
-	// ones are sampled uniformly). 1 keeps every valid event. A value in
-	// between keeps that fixed fraction. Events left out are counted under
-	// "sampled", and Track returns nil for them.
+	BatchSize     int           // events per request
+	FlushInterval time.Duration // the longest an event waits to be sent
+	MaxQueueBytes int           // encoded events held and not yet delivered
+	Overflow      OverflowPolicy
+	// SampleRate is the one sampling setting: 0 samples adaptively, per
+	// AgentID, to what the Budget delivers (agents under their fair share
+	// keep every event); 1 keeps every valid event; a fraction keeps that
+	// share. Events left out are counted as "sampled"; Track returns nil.
 	SampleRate float64 `json:",omitempty"`
-	// Budget paces requests and grants the sampler its rate. Default
+	// Budget paces requests and grants the sampler its rate (default
 	// NewLocalBudget(RequestsPerMinute); telemetry/redisbudget shares one
-	// budget between the processes of an organisation.
-	Budget Budget `json:"-"`
-	// RequestsPerMinute paces requests so that no 60 s window holds more.
-	// Default 500 (the documented limit); negative: unpaced. Ignored with
-	// Budget.
+	// through Redis). RequestsPerMinute is ignored with a Budget.
+	Budget            Budget `json:"-"`
 	RequestsPerMinute int
 
-	// MaxRetries is the number of retries of a batch after a 429, a 5xx, a
-	// timeout or a network error. Default 8; negative: none.
-	MaxRetries int
-	// RetryBudget is the longest a batch may be retried, from its first
-	// attempt. Default 2m; at least 10ms.
-	RetryBudget time.Duration
-	// RetryAfterCap caps the server's Retry-After. Default 1m (the rate
-	// limit's window); at least 1ms.
-	RetryAfterCap time.Duration
-	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
-	// between retries. Defaults 250ms and 8s; at least 1ms.
-	RetryWaitMin, RetryWaitMax time.Duration
-	// RequestTimeout bounds one request. Default 10s; at least 10ms.
-	RequestTimeout time.Duration
+	MaxRetries                 int           // after a 429, a 5xx, a timeout or a network error
+	RetryBudget                time.Duration // the longest a batch is retried
+	RetryAfterCap              time.Duration // caps the server's Retry-After
+	RetryWaitMin, RetryWaitMax time.Duration // the jittered exponential backoff
+	RequestTimeout             time.Duration // one request
 
-	// Logger receives the emitter's diagnostics. Default nil: silent,
-	// except that a key the server refuses and a spool failure are logged
-	// at ERROR to slog.Default() (pass slog.New(slog.DiscardHandler) to
-	// silence even those).
-	Logger *slog.Logger `json:"-"`
-	// OnDrop is told about dropped events, one call per reason with the
-	// count since the previous call; OnError about delivery errors, at
-	// most one call per batch (a refused key once). Both run on the
-	// emitter's goroutine, never on Track's; a panic in them is recovered
-	// and counted in Stats.CallbackPanics.
+	// Logger receives diagnostics (default: silent, except that a refused
+	// key and a spool failure are logged at ERROR to slog.Default()).
+	// OnDrop is told about drops, one call per reason with the count since
+	// the last; OnError about delivery errors. They run on the emitter's
+	// goroutine, never on Track's; their panics are recovered and counted.
+	Logger  *slog.Logger     `json:"-"`
 	OnDrop  func(DropReport) `json:"-"`
 	OnError func(error)      `json:"-"`
 
-	// Spool turns on the disk spool (the telemetry/spool module,
-	// spool.Open): batches wait there, not in memory, until delivered, so
-	// that a crash, a kill or a restart loses nothing that reached it
-	// (docs/telemetry-spool.md). The emitter closes it. Default: memory
-	// only.
-	Spool Spool `json:"-"`
-	// MaxSpoolBytes bounds the spool; past it the Overflow policy applies
-	// (reason "spool_full"). Default 256 MiB; at least 1 MiB.
+	// Spool turns on the disk spool (spool.Open of the telemetry/spool
+	// module): batches wait there until delivered, so that a crash, a kill
+	// or a restart loses nothing that reached it. The emitter closes it.
+	// Past MaxSpoolBytes the Overflow policy applies ("spool_full").
+	Spool         Spool `json:"-"`
 	MaxSpoolBytes int64 `json:",omitempty"`
 }
 

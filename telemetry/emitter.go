@@ -55,13 +55,13 @@ type releasingSend func(ctx context.Context, body []byte, sig string, release fu
 type sendFunc func(ctx context.Context, body []byte, sig string) (accepted int, err error)
 
 // Emitter batches events in memory and delivers them to POST /v1/ingest in
-// the background. Create it with New, feed it with Track, and end it with
-// Close. All methods are safe for concurrent use.
-//
-// The fields every Track writes (a shard, the sampler's counters, queued,
-// act) are padded onto cache lines of their own, so that one core's Track
-// does not invalidate what another core's Track reads.
+// the background: New, Track, Close. Its methods are safe for concurrent
+// use.
 type Emitter struct {
+	// The fields every Track writes (a shard, the sampler's counters,
+	// queued, act) are padded onto cache lines of their own, so that one
+	// core's Track does not invalidate what another core's Track reads.
+
 	set     settings
 	send    sendFunc
 	sendRel releasingSend // when set, used instead of send (pooled bodies)
@@ -211,10 +211,8 @@ func (e *Emitter) signalNotify() {
 	}
 }
 
-// NewNop returns an emitter that does nothing: Track and TrackResult
-// return nil, Flush, Close and SyncSpool return nil (SyncSpool:
-// ErrNoSpool), Stats is zero. Use it in tests and where telemetry is
-// turned off, so that code that tracks needs no nil checks.
+// NewNop returns an emitter that does nothing and reports nothing, for
+// tests and for telemetry turned off.
 func NewNop() *Emitter {
 	e := &Emitter{nop: true}
 	e.closed.Store(true)
@@ -239,5 +237,5 @@ func (e *Emitter) String() string {
 	return s + "}"
 }
 
-// GoString is String: %#v shows no key either.
+// GoString is String.
 func (e *Emitter) GoString() string { return e.String() }

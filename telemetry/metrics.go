@@ -12,12 +12,10 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
-// Metrics is the emitter's counters and gauges, read without a lock and
-// without allocating, for exporters that poll it (the telemetry/otelmetrics
-// and telemetry/promcollector modules). Counters only grow. Each field is
-// exact when read, but the fields are read one after another, not at one
-// instant: Stats gives a consistent snapshot (where the accounting
-// identity holds) at the cost of taking the emitter's locks.
+// Metrics is the emitter's counters (they only grow) and gauges, read
+// without a lock Track takes and without allocating, for exporters that
+// poll it (the telemetry/otelmetrics and telemetry/promcollector modules).
+// The fields are read one after another: Stats is the consistent snapshot.
 type Metrics struct {
 	Tracked     uint64     // events passed to Track or TrackResult
 	Kept        uint64     // tracked events the sampler kept (Tracked - Dropped.Sampled)
@@ -96,8 +94,7 @@ type meters struct {
 	lastAccepted                                           atomic.Int64 // unix nanoseconds
 }
 
-// Metrics returns the emitter's counters and gauges without taking a lock
-// that Track takes and without allocating.
+// Metrics returns the emitter's counters and gauges.
 func (e *Emitter) Metrics() Metrics {
 	if e.nop {
 		return Metrics{BudgetRate: 0}
@@ -136,11 +133,9 @@ func (e *Emitter) Metrics() Metrics {
 }
 
 // RequestInfo describes one ingest request (one attempt of a batch).
+// StatusCode is 202 for an accepted batch and 0 when no answer came.
 type RequestInfo struct {
-	Duration time.Duration // from sending the request to reading the answer
-	// StatusCode is the answer's HTTP status: 202 (the documented answer)
-	// for an accepted batch, 0 when no answer arrived (a network error, a
-	// timeout, Close's deadline).
+	Duration   time.Duration // from sending the request to reading the answer
 	StatusCode int
 	Events     int   // events in the batch
 	Err        error // nil when the batch was accepted
@@ -153,9 +148,7 @@ type observers struct {
 }
 
 // OnRequest registers f to be told about every ingest request, on the
-// goroutine that sent it, after the answer (f must be quick and must not
-// block: it delays the next request). It returns a function that removes
-// f. Metrics exporters use it for request durations by status.
+// goroutine that sent it (f must not block), until remove is called.
 func (e *Emitter) OnRequest(f func(RequestInfo)) (remove func()) {
 	o := &e.observers
 	p := &f

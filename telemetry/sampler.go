@@ -255,10 +255,7 @@ func (s *sampler) adjust(now time.Time, batchSize int, backlog uint64, grant fun
 }
 
 // AgentSampleRate returns the fraction of agentID's events the emitter
-// keeps now: 1 when nothing is sampled, Config.SampleRate when it is
-// fixed, and the adaptive sampler's current rate for the agent otherwise
-// (agents whose IDs hash alike share a rate). Divide counts computed from
-// delivered events by it to estimate what the agent offered.
+// keeps now (agents whose IDs hash alike share a rate).
 func (e *Emitter) AgentSampleRate(agentID string) float64 {
 	if e.nop || e.samp.mode == samplingOff {
 		return 1

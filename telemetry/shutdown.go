@@ -72,19 +72,12 @@ func (e *Emitter) waitFor(ctx context.Context, done func() (bool, error)) error 
 	}
 }
 
-// Close stops intake (Track then returns ErrClosed) and delivers what is
-// buffered until everything is delivered or dropped, or ctx ends: then
-// requests in flight are aborted and what is left is dropped as "shutdown"
-// (with a spool it stays there for the next process, and is not a loss).
-// Once Close starts, retries come quickly, so that a server that answers
-// before the deadline gets the backlog.
-//
-// Close returns nil only when every event Track accepted was delivered,
-// and otherwise an *UndeliveredError covering every loss of the emitter's
-// life. Every call, concurrent or later, returns the same outcome. No
-// goroutine survives Close (except a callback still running at ctx's
-// deadline: Close says so). It closes the idle connections of the
-// emitter's own HTTP client, never a caller's.
+// Close stops intake and delivers what is buffered, retrying quickly, until
+// everything is delivered or dropped or ctx ends; what is left is then
+// dropped as "shutdown" (with a spool it stays there: not a loss). It
+// returns nil only when every event Track accepted was delivered, else an
+// *UndeliveredError covering every loss of the emitter's life; every call
+// gets the same outcome. No goroutine survives Close.
 func (e *Emitter) Close(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("close")

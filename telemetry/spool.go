@@ -16,30 +16,28 @@ import (
 // left by an earlier process are delivered first. Track is unchanged: all
 // disk work is on the spooler's and the senders' goroutines.
 
-// Spool is the durable store of the disk spool (Config.Spool). The
-// telemetry/spool module provides one backed by a bbolt file: a separate
-// module, so that programs without a spool do not compile its dependency.
-// The emitter owns a Spool passed to New and closes it in Close.
-//
-// Implementations must be safe for concurrent use; Write must be durable
-// and atomic (all of it or none) when it returns; Dir names a directory
-// the Spool owns exclusively, where the emitter keeps its arena on Linux.
+// Spool is the durable store of the disk spool (Config.Spool); the
+// telemetry/spool module provides one, in a module of its own so that
+// programs without a spool do not compile its dependency. Scan visits the
+// batches in Key order; Write stores put and deletes del atomically and
+// durably; Read appends a batch's Data to dst; Dir is a directory the
+// Spool owns, where the emitter keeps its arena on Linux. Implementations
+// are safe for concurrent use. The emitter closes its Spool.
 type Spool interface {
 	Dir() string
-	// Scan calls fn for every batch, in Key order.
 	Scan(fn func(SpoolBatch) error) error
-	// Write stores the batches of put and deletes those of del.
 	Write(put, del []SpoolBatch) error
-	// Read appends the Data of batch b (named by its Key and Events) to dst.
 	Read(b SpoolBatch, dst []byte) ([]byte, error)
 	Close() error
 }
 
-// SpoolBatch is one batch in a Spool.
+// SpoolBatch is one batch in a Spool: Key is unique and grows in write
+// order, Events is kept apart from Data (opaque to the Spool) so that a
+// damaged batch is still counted.
 type SpoolBatch struct {
-	Key    uint64 // unique in the Spool, increasing in write order
-	Events int    // events in the batch, kept apart from Data so that a damaged batch is still counted
-	Data   []byte // opaque to the Spool
+	Key    uint64
+	Events int
+	Data   []byte
 }
 
 const (

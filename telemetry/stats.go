@@ -61,8 +61,8 @@ type DropReport struct {
 	Err    error
 }
 
-// Stats returns a consistent snapshot of the counters. It briefly holds
-// every shard lock, so call it for monitoring, not per event.
+// Stats returns a consistent snapshot of the counters, taking the
+// emitter's locks (Metrics takes none).
 func (e *Emitter) Stats() Stats {
 	if e.nop {
 		return Stats{KeptFraction: 1, Budget: BudgetState{Name: "nop"}}
