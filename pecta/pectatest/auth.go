@@ -57,10 +57,12 @@ func keyPrefix(typ string) string {
 // newKey mints a key of type typ.
 func newKey(typ string) string { return keyPrefix(typ) + randomAlnum(32) }
 
-// keyRecord is what the server keeps about a key: never the key itself, only its SHA-256
-// hash and a preview (prefix + "..." + last 4 characters).
+// keyRecord is what the server keeps about a key: its SHA-256 hash and a preview (prefix +
+// "..." + last 4 characters), and for a live secret key the key itself, which signed
+// ingest bodies are verified against (see signing.go).
 type keyRecord struct {
 	hash       [sha256.Size]byte
+	signing    pecta.APIKey // secret keys until revoked: the HMAC secret; zero otherwise
 	id         string
 	name       string
 	typ        string
@@ -100,6 +102,9 @@ func (ks *keyStore) add(name, typ string, scopes []string, key string, now time.
 		scopes:    slices.Clone(scopes),
 		preview:   keyPreview(key),
 		createdAt: now,
+	}
+	if typ == keyTypeSecret {
+		rec.signing = pecta.NewAPIKey(key)
 	}
 	ks.byHash[rec.hash] = rec
 	ks.byID[rec.id] = rec

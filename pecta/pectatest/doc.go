@@ -11,9 +11,27 @@
 // The server provisions one publishable key (Server.PublishableKey) and one secret key
 // (Server.SecretKey), both with scopes read and write, as pecta.APIKey values that print
 // only their previews (Reveal gives the text); WithKeys chooses them and WithoutSecretKey
-// leaves the organisation without a secret. Keys are stored only as SHA-256 hashes, as
-// Pecta does. The secret key is also the HMAC-SHA256 secret that signed ingest requests
-// (X-Pecta-Signature: sha256=<hex>) are verified against, in constant time.
+// leaves the organisation without a secret. Keys are stored as SHA-256 hashes, as Pecta
+// does, with the one exception the signing scheme forces: a secret key is also the
+// HMAC-SHA256 secret of signed ingest requests (X-Pecta-Signature: sha256=<hex>), and
+// verifying an HMAC needs the secret itself, so the server keeps each secret key in memory
+// (as a pecta.APIKey, never in an answer or a log) until it is revoked, as the real service
+// must keep its signing secrets.
+//
+// # Key rotation
+//
+// The Pecta reference tells users to rotate keys (create a new key, update the
+// application, revoke the old key) but not how a server verifies signatures meanwhile;
+// what follows is this package's choice. An organisation holds any number of live keys of
+// each kind, so a rotation has its overlap: a key created with POST /v1/keys (pecta's Keys.Create) or CreateKey
+// authenticates at once, alongside the older keys, and every key authenticates until it is
+// revoked; a revoked key gets 401 auth_revoked on its next request. A signed ingest request
+// is verified against every live (not revoked) secret key of the organisation, in constant
+// time each, and accepted when the signature matches any of them: during the overlap a
+// batch signed under the old secret (still in flight, or spooled before the rotation) is
+// accepted as one signed under the new; once the old secret key is revoked, a batch signed
+// under it gets 401 hmac_invalid, and with no live secret key left a signed request gets
+// 401 hmac_no_secret. Request.SignedWith names the key a signature matched.
 //
 // The key travels as "Authorization: Bearer <key>", the one header the Pecta
 // authentication reference documents. A key sent as "X-API-Key: <key>" is refused (401

@@ -6,8 +6,6 @@ import (
 	"math"
 	"net/http"
 	"time"
-
-	"github.com/pecta-ai/pecta-go/pecta"
 )
 
 // Ingest limits.
@@ -21,14 +19,8 @@ const (
 func (s *Server) handleIngest(w http.ResponseWriter, c *call) {
 	signed := false
 	if sig, ok := signatureHeader(c.r); ok {
-		if s.signingKey.IsZero() {
-			writeError(w, errorf(http.StatusUnauthorized, pecta.CodeHMACNoSecret,
-				"X-Pecta-Signature sent but the organisation has no secret key on file"))
-			return
-		}
-		if verifySignature(sig, c.body, s.signingKey) != nil {
-			writeError(w, errorf(http.StatusUnauthorized, pecta.CodeHMACInvalid,
-				"X-Pecta-Signature does not match the request body"))
+		if _, e := s.verifySignature(sig, c.body); e != nil {
+			writeError(w, e)
 			return
 		}
 		signed = true

@@ -26,11 +26,11 @@ func (k *keyRecord) toJSON() keyJSON {
 	}
 }
 
-// CreateKey provisions another key directly, without a request, and returns its id and the
-// key (the only time it is available: the server keeps its SHA-256 hash). typ is
-// "publishable" or "secret"; scopes are "read" and/or "write", both when none are given.
-// CreateKey panics on another type or scope. Keys created this way never become the HMAC
-// signing secret, which is always SecretKey.
+// CreateKey provisions another key directly, without a request, as POST /v1/keys does, and
+// returns its id and the key (the only time it is available). typ is "publishable" or
+// "secret"; scopes are "read" and/or "write", both when none are given. CreateKey panics on
+// another type or scope. A secret key created this way is, until revoked, one of the
+// secrets signed ingest bodies are verified against, as one created by POST /v1/keys is.
 func (s *Server) CreateKey(name, typ string, scopes ...string) (id string, key pecta.APIKey) {
 	if typ != keyTypePublishable && typ != keyTypeSecret {
 		panic("pectatest: CreateKey: type must be publishable or secret")
@@ -139,6 +139,7 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, c *call) {
 	rec := s.keys.byID[c.param]
 	if rec != nil && rec.revokedAt == nil {
 		rec.revokedAt = &now
+		rec.signing = pecta.APIKey{} // a revoked secret verifies nothing
 	}
 	s.mu.Unlock()
 	if rec == nil {

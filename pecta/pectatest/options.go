@@ -49,7 +49,7 @@ func WithKeys(publishable, secret string) Option {
 
 // WithoutSecretKey provisions no secret key: Server.SecretKey is the zero key, key
 // management is only reachable with a key from Server.CreateKey, and a signed ingest gets
-// 401 hmac_no_secret.
+// 401 hmac_no_secret until a secret key is created.
 func WithoutSecretKey() Option {
 	return func(c *config) {
 		c.secret = ""

@@ -1,12 +1,8 @@
 package pectatest
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/pecta-ai/pecta-go/pecta"
@@ -25,8 +21,11 @@ type Request struct {
 	// Signed reports an X-Pecta-Signature header.
 	Signed bool
 	// SignatureValid reports that the signature is well formed and matches the body under
-	// the organisation's secret key.
+	// one of the organisation's live secret keys when the request arrived.
 	SignatureValid bool
+	// SignedWith is the id of the live secret key the signature matched ("key_..."), as
+	// Keys.List shows it; "" when SignatureValid is false.
+	SignedWith string
 	// Received is when the request arrived, by the server's clock (WithClock).
 	Received time.Time
 }
@@ -120,8 +119,9 @@ func (s *Server) record(r *http.Request, body []byte) recordRef {
 		Signed:   signed,
 		Received: s.now(),
 	}
-	if signed && !s.signingKey.IsZero() {
-		req.SignatureValid = verifySignature(sig, body, s.signingKey) == nil
+	if signed {
+		id, e := s.verifySignature(sig, body)
+		req.SignatureValid, req.SignedWith = e == nil, id
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -145,28 +145,4 @@ func signatureHeader(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return v[0], true
-}
-
-// errBadSignature is the single failure of verifySignature.
-type errBadSignature struct{}
-
-func (errBadSignature) Error() string { return "signature does not match" }
-
-// verifySignature checks "sha256=<64 hex>" against HMAC-SHA256(secret, body) in constant
-// time. Upper- and lower-case hex are both accepted.
-func verifySignature(header string, body []byte, secret pecta.APIKey) error {
-	hexDigest, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
-	if !ok || len(hexDigest) != 2*sha256.Size {
-		return errBadSignature{}
-	}
-	got, err := hex.DecodeString(hexDigest)
-	if err != nil {
-		return errBadSignature{}
-	}
-	mac := hmac.New(sha256.New, []byte(secret.Reveal()))
-	mac.Write(body)
-	if !hmac.Equal(mac.Sum(nil), got) {
-		return errBadSignature{}
-	}
-	return nil
 }

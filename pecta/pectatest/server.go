@@ -19,15 +19,15 @@ type Server struct {
 	URL string
 	// PublishableKey is the provisioned pk_live_ key, scopes read and write.
 	PublishableKey pecta.APIKey
-	// SecretKey is the provisioned sk_live_ key, scopes read and write. It is also the
-	// organisation's HMAC signing secret for ingest. Zero with WithoutSecretKey.
+	// SecretKey is the provisioned sk_live_ key, scopes read and write. Until revoked it is
+	// also a signing secret that ingest signatures are verified against, as every live
+	// secret key of the organisation is. Zero with WithoutSecretKey.
 	SecretKey pecta.APIKey
 
-	cfg        config
-	signingKey pecta.APIKey // the HMAC secret: SecretKey as provisioned
-	addr       string
-	closeCh    chan struct{} // closed by Close: ends latency waits
-	wg         sync.WaitGroup
+	cfg     config
+	addr    string
+	closeCh chan struct{} // closed by Close: ends latency waits
+	wg      sync.WaitGroup
 
 	lifeMu    sync.Mutex // guards the fields below
 	srv       *http.Server
@@ -90,7 +90,6 @@ func (s *Server) provisionKeys() {
 	if !s.cfg.withoutSecret {
 		s.SecretKey = s.provision(keyTypeSecret, s.cfg.secret)
 	}
-	s.signingKey = s.SecretKey
 	s.cfg.publishable, s.cfg.secret = "", ""
 }
 
