@@ -1,6 +1,7 @@
 package pecta
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -17,8 +18,7 @@ const DefaultBaseURL = "https://api.pecta.ai"
 // Client calls the Pecta API. It is safe for concurrent use: create one and
 // share it.
 type Client struct {
-	apiKey    APIKey // pk_live_ or sk_live_: the Bearer key
-	secretKey APIKey // WithSecretKey's, or zero: signs ingest bodies
+	creds     *Credentials // the keys, read once per request attempt
 	baseURL   *url.URL
 	http      *http.Client // the caller's (or the default) client
 	requester *http.Client // what requests go through: see wrapHTTPClient
@@ -36,11 +36,10 @@ type Client struct {
 }
 
 // NewClient checks apiKey, a pk_live_ or sk_live_ key, locally and returns
-// a client. Errors never contain the key.
+// a client. With WithCredentials the client reads its keys from the
+// credentials on every request instead, and apiKey, which may be "", is
+// not used. Errors never contain a key.
 func NewClient(apiKey string, opts ...Option) (*Client, error) {
-	if _, err := keys.Parse(apiKey); err != nil {
-		return nil, &KeyError{Field: "api key", Reason: err.(*keys.Error).Reason}
-	}
 	s := settings{baseURL: DefaultBaseURL, maxRetries: retry.DefaultMaxRetries}
 	for _, o := range opts {
 		if o == nil {
@@ -49,6 +48,10 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		if err := o(&s); err != nil {
 			return nil, err
 		}
+	}
+	creds, err := clientCredentials(apiKey, &s)
+	if err != nil {
+		return nil, err
 	}
 	base, err := parseBaseURL(s.baseURL, s.insecure)
 	if err != nil {
@@ -63,8 +66,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		ua = s.userAgent + " " + ua
 	}
 	c := &Client{
-		apiKey:    NewAPIKey(apiKey),
-		secretKey: s.secretKey,
+		creds:     creds,
 		baseURL:   base,
 		http:      hc,
 		requester: wrapHTTPClient(hc),
@@ -77,6 +79,21 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	c.Events = &EventsService{c: c}
 	c.Keys = &KeysService{c: c}
 	return c, nil
+}
+
+// clientCredentials returns WithCredentials's credentials, or fixed ones
+// made of apiKey and WithSecretKey's key.
+func clientCredentials(apiKey string, s *settings) (*Credentials, error) {
+	if s.creds == nil {
+		if _, err := keys.Parse(apiKey); err != nil {
+			return nil, &KeyError{Field: "api key", Reason: err.(*keys.Error).Reason}
+		}
+		return NewCredentials(NewAPIKey(apiKey), s.secretKey)
+	}
+	if _, _, gen := s.creds.Keys(); gen == 0 {
+		return nil, errors.New("pecta: WithCredentials: the credentials hold no keys (use NewCredentials)")
+	}
+	return s.creds, nil
 }
 
 // defaultHTTPClient is tuned for a service that calls one host a lot.
@@ -94,9 +111,10 @@ func (c *Client) String() string {
 	if c == nil || c.baseURL == nil {
 		return "pecta.Client{}"
 	}
-	s := "pecta.Client{base: " + c.baseURL.String() + ", key: " + c.apiKey.Preview()
-	if !c.secretKey.IsZero() {
-		s += ", signing: " + c.secretKey.Preview()
+	apiKey, secretKey, _ := c.creds.Keys()
+	s := "pecta.Client{base: " + c.baseURL.String() + ", key: " + apiKey.Preview()
+	if !secretKey.IsZero() {
+		s += ", signing: " + secretKey.Preview()
 	}
 	return s + "}"
 }

@@ -23,6 +23,22 @@
 // (WithSecretKey). APIKey holds a key so that nothing prints it: printers,
 // errors and logs show a preview ("pk_live_...x7f9").
 //
+// # Key rotation
+//
+// Keys are rotated by creating new keys (c.Keys.Create), handing them to
+// the running program, and revoking the old ones (c.Keys.Revoke). A client
+// built with WithCredentials reads its keys from a *Credentials on every
+// request attempt, so handing them over is one call, without a restart:
+//
+//	creds, err := pecta.NewCredentials(pk, sk) // sk: the zero APIKey if none
+//	c, err := pecta.NewClient("", pecta.WithCredentials(creds))
+//	...
+//	err = creds.Update(newPK, newSK) // checked locally; on an error the old keys stay
+//
+// Update keeps the kind of the API key and whether there is a secret key.
+// Reading the keys is lock-free. The same Credentials may be shared by
+// several clients and emitters.
+//
 // # Errors
 //
 // A non-2xx answer is an *APIError with the status, the API's code and
@@ -42,6 +58,13 @@
 // that would pass the context's deadline returns the typed error at once.
 // Evaluate, Keys.Create and Agents.Register are not idempotent: they are
 // retried only when the connection could not be made.
+//
+// One more retry, for every call: a 401 answered to a request whose keys a
+// Credentials.Update replaced while it was in flight (the generation of
+// the credentials changed) is sent again at once, and once, with the keys
+// in force, whatever WithMaxRetries says. This is safe even for Evaluate
+// and Keys.Create: a 401 proves the server refused the request before
+// acting on it. A retry after a 429 or 5xx carries the keys in force too.
 //
 // # Testing
 //

@@ -4,13 +4,13 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-
-	"github.com/pecta-ai/pecta-go/internal/hmacsig"
 )
 
 // Ingest sends 1..100 events, validated locally, in one POST /v1/ingest,
-// signed under WithSecretKey. Retries resend the same bytes, so a lost
-// answer can deliver a batch twice. For telemetry from hot paths use
+// signed under the secret key (WithSecretKey, WithCredentials). Retries
+// resend the same bytes, so a lost answer can deliver a batch twice; a
+// retry after an Update of the credentials carries the new Bearer key and
+// the signature under the new secret. For telemetry from hot paths use
 // package telemetry.
 func (c *Client) Ingest(ctx context.Context, events []Event) (*IngestResult, error) {
 	if len(events) == 0 {
@@ -33,18 +33,9 @@ func (c *Client) Ingest(ctx context.Context, events []Event) (*IngestResult, err
 	}
 	body = append(body, "]}"...)
 	var out IngestResult
-	err := c.do(ctx, &call{op: "ingest", method: http.MethodPost, path: "/v1/ingest", body: body, signature: c.sign(body), class: retrySafe}, &out)
+	err := c.do(ctx, &call{op: "ingest", method: http.MethodPost, path: "/v1/ingest", body: body, sign: true, class: retrySafe}, &out)
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
-}
-
-// sign returns the X-Pecta-Signature of body under the client's secret
-// key, or "" when it has none.
-func (c *Client) sign(body []byte) string {
-	if c.secretKey.IsZero() {
-		return ""
-	}
-	return hmacsig.Sign(body, c.secretKey.Reveal())
 }

@@ -25,8 +25,11 @@ import (
 //     caller reuse body's memory;
 //   - only the answer's "accepted" count is decoded (parseAccepted).
 //
-// If signature is not empty it is sent as X-Pecta-Signature; otherwise a
-// client with a secret key signs body. Errors are those of Ingest: an
+// The keys are read from the client's credentials once per call. If
+// signature is not empty it is sent as X-Pecta-Signature; otherwise a
+// client with a secret key signs body. A 401 is returned, never retried
+// here: the emitter compares the generation of the credentials before the
+// call and after the answer, and sends again itself. Errors are those of Ingest: an
 // *APIError for a non-2xx answer, a *ResponseError for a 2xx answer that is
 // not a JSON object with a usable "accepted", and transport errors wrapped
 // with "pecta: ingest: ".
@@ -43,8 +46,9 @@ func (c *Client) ingestBatch(ctx context.Context, body []byte, signature string,
 		}
 		return 0, &ValidationError{Field: "body", Reason: "is empty"}
 	}
-	if signature == "" {
-		signature = c.sign(body)
+	apiKey, secretKey, _ := c.creds.Keys() // once: Bearer and signature agree
+	if signature == "" && !secretKey.IsZero() {
+		signature = hmacsig.Sign(body, secretKey.Reveal())
 	}
 	rb := &releasingBody{data: body, release: release}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.ingestURL(), rb)
@@ -57,7 +61,7 @@ func (c *Client) ingestBatch(ctx context.Context, body []byte, signature string,
 		"User-Agent":    {c.userAgent},
 		"Accept":        {"application/json"},
 		"Content-Type":  {"application/json"},
-		"Authorization": {"Bearer " + c.apiKey.Reveal()},
+		"Authorization": {"Bearer " + apiKey.Reveal()},
 	}
 	if signature != "" {
 		req.Header[hmacsig.Header] = []string{signature}

@@ -46,7 +46,7 @@ type CreatedKey struct {
 }
 
 func (s *KeysService) needSecret(op string) error {
-	if !s.c.apiKey.IsSecret() {
+	if apiKey, _, _ := s.c.creds.Keys(); !apiKey.IsSecret() {
 		return &opError{op: op, err: ErrSecretKeyRequired}
 	}
 	return nil

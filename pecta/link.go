@@ -14,8 +14,9 @@ func init() {
 			return clientlink.Client{}, false
 		}
 		return clientlink.Client{
-			APIKey:      c.apiKey.Reveal,
-			SecretKey:   c.secretKey.Reveal,
+			APIKey:      func() string { k, _, _ := c.creds.Keys(); return k.Reveal() },
+			SecretKey:   func() string { _, k, _ := c.creds.Keys(); return k.Reveal() },
+			Credentials: c.creds,
 			BaseURL:     c.baseURL.String(),
 			HTTPClient:  c.http,
 			Logger:      c.logger,

@@ -20,6 +20,7 @@ type settings struct {
 	baseURL       string
 	httpClient    *http.Client
 	secretKey     APIKey
+	creds         *Credentials
 	maxRetries    int
 	logger        *slog.Logger
 	userAgent     string
@@ -68,6 +69,23 @@ func WithSecretKey(sk string) Option {
 			return &KeyError{Field: "secret key", Reason: "want an sk_live_ key"}
 		}
 		s.secretKey = NewAPIKey(sk)
+		return nil
+	}
+}
+
+// WithCredentials makes the client read its keys from c on every request
+// attempt: the Bearer key, and the secret key that signs Ingest bodies. An
+// Update of c applies to the next attempt of every call, including calls
+// in progress. The keys of c replace NewClient's apiKey, which may then be
+// "", and WithSecretKey's key, whatever the order of the options (so that
+// pectatest's Server.Client(pecta.WithCredentials(c)) reads c). Credentials
+// may be shared by clients and emitters.
+func WithCredentials(c *Credentials) Option {
+	return func(s *settings) error {
+		if c == nil {
+			return errors.New("pecta: WithCredentials: nil credentials")
+		}
+		s.creds = c
 		return nil
 	}
 }

@@ -95,23 +95,25 @@ func (b *cancelOnClose) Close() error {
 const maxResponseBody = 8 << 20
 
 type call struct {
-	op        string
-	method    string
-	path      string // escaped, starting with "/"
-	query     url.Values
-	body      []byte // immutable; resent as is on every attempt
-	signature string // X-Pecta-Signature, computed once
-	noAuth    bool
-	class     retryClass
+	op     string
+	method string
+	path   string // escaped, starting with "/"
+	query  url.Values
+	body   []byte // immutable; resent as is on every attempt
+	sign   bool   // sign body under the secret key, if the client has one
+	noAuth bool
+	class  retryClass
 }
 
 // attemptState is shared by the hooks of one call's retry loop.
 type attemptState struct {
-	c        *Client
-	call     *call
-	attempts int
-	wait     time.Duration
-	lastAPI  *APIError // last retryable error response, kept when a wait is cut short
+	c           *Client
+	call        *call
+	attempts    int
+	wait        time.Duration
+	lastAPI     *APIError // last retryable error response, kept when a wait is cut short
+	gen         uint64    // generation of the keys the last attempt carried
+	authRetried bool      // the one retry of a 401 under replaced keys was made
 }
 
 // do runs a call with the client's retry policy and decodes a 2xx body into
@@ -137,22 +139,19 @@ func (c *Client) do(ctx context.Context, cl *call, out any) error {
 	if cl.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if !cl.noAuth {
-		req.Header.Set("Authorization", "Bearer "+c.apiKey.Reveal())
-	}
-	if cl.signature != "" {
-		req.Header.Set(hmacsig.Header, cl.signature)
-	}
-
 	st := &attemptState{c: c, call: cl}
+	st.setKeys(req.Request)
 	rc := &retryablehttp.Client{
-		HTTPClient:   c.requester,
-		RetryMax:     c.retries,
+		HTTPClient: c.requester,
+		// one more than c.retries: the retry of a 401 under replaced keys
+		// (checkRetry keeps the others to c.retries)
+		RetryMax:     c.retries + 1,
 		RetryWaitMin: time.Millisecond, // unused: Backoff below decides
 		RetryWaitMax: time.Millisecond,
 		CheckRetry:   st.checkRetry,
 		Backoff:      st.backoff,
 		ErrorHandler: passThrough,
+		PrepareRetry: st.prepareRetry,
 	}
 	resp, err := rc.Do(req)
 	if err != nil {
@@ -198,12 +197,60 @@ func readBounded(r io.Reader, n int64) []byte {
 	return b
 }
 
+// setKeys puts the keys in force on req, read once for this attempt: the
+// Bearer key and, for a signed call, the signature of the body under the
+// secret key. It records their generation for checkRetry.
+func (st *attemptState) setKeys(req *http.Request) {
+	if st.call.noAuth {
+		return
+	}
+	apiKey, secretKey, gen := st.c.creds.Keys()
+	st.gen = gen
+	req.Header.Set("Authorization", "Bearer "+apiKey.Reveal())
+	if st.call.sign && !secretKey.IsZero() {
+		req.Header.Set(hmacsig.Header, hmacsig.Sign(st.call.body, secretKey.Reveal()))
+	}
+}
+
+// prepareRetry gives a retry the keys in force, when an Update replaced
+// those of the previous attempt; otherwise the same headers (and the same
+// signature) go out again.
+func (st *attemptState) prepareRetry(req *http.Request) error {
+	if _, _, gen := st.c.creds.Keys(); st.call.noAuth || gen == st.gen {
+		return nil
+	}
+	// req is a shallow copy of the previous attempt's request: its header
+	// map is not ours to change
+	req.Header = req.Header.Clone()
+	st.setKeys(req)
+	return nil
+}
+
+// keysReplaced reports whether an Update replaced the keys of the last
+// attempt.
+func (st *attemptState) keysReplaced() bool {
+	_, _, gen := st.c.creds.Keys()
+	return !st.call.noAuth && gen != st.gen
+}
+
 // checkRetry decides whether to retry, and for how long to wait first. A
 // wait that would pass the context's deadline is not started.
+//
+// A 401 answered to an attempt whose keys an Update has since replaced is
+// retried once, at once, with the keys in force, whatever the call and the
+// retry settings: a 401 proves the server refused the request before acting
+// on it, so even a call that is never retried otherwise (Evaluate,
+// Keys.Create) cannot take effect twice.
 func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st.attempts++
 	if ctx.Err() != nil {
 		return false, ctx.Err()
+	}
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && !st.authRetried && st.keysReplaced() {
+		st.authRetried = true
+		st.wait = 0
+		st.c.debug("pecta: retrying with the keys in force: the attempt's keys were replaced", st.call.op, resp, nil, 0)
+		return true, nil
 	}
 	var retryAfter time.Duration
 	if err != nil {
@@ -223,10 +270,14 @@ func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err
 		st.lastAPI.Op, st.lastAPI.Attempts = st.call.op, st.attempts
 		retryAfter = st.lastAPI.RetryAfter
 	}
-	if st.attempts > st.c.retries {
+	n := st.attempts // attempts that count against c.retries
+	if st.authRetried {
+		n--
+	}
+	if n > st.c.retries {
 		return false, err
 	}
-	st.wait = st.c.policy.Delay(st.attempts-1, retryAfter)
+	st.wait = st.c.policy.Delay(n-1, retryAfter)
 	if !retry.FitsDeadline(ctx, st.wait) {
 		st.c.debug("pecta: not retrying: wait would pass the deadline", st.call.op, resp, err, st.wait)
 		return false, err
