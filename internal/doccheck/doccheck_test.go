@@ -81,6 +81,8 @@ var freeVars = map[string]string{
 	"srv":     "*pectatest.Server",
 	"pk":      "pecta.APIKey",
 	"sk":      "pecta.APIKey",
+	"newPK":   "pecta.APIKey",
+	"newSK":   "pecta.APIKey",
 	"store":   "func(secret string)",
 }
 
