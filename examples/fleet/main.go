@@ -1,8 +1,10 @@
 // Command fleet runs -procs bidder processes (this program, re-executed),
 // each offering -qps telemetry events per second over -agents agent IDs for
-// -duration, against one ingest budget: an embedded pectatest server with
-// the documented limits (500 requests per rolling minute), or the server in
-// PECTA_API_KEY, PECTA_SECRET_KEY and PECTA_BASE_URL when set. Without
+// -duration (with -join N, the last N of them join -join-at after the
+// others and offer until those stop: a rolling deploy), against one ingest
+// budget: an embedded pectatest server with the documented limits (500
+// requests per rolling minute), or the server in PECTA_API_KEY,
+// PECTA_SECRET_KEY and PECTA_BASE_URL when set. Without
 // -redis every process paces itself and adapts to the 429s (AIMD); with
 // -redis ADDR they share the budget through that Redis ("-redis local"
 // starts a redis-server for the run).
@@ -13,7 +15,10 @@
 // offered, kept (the emitters sample down to what the budget carries),
 // delivered and dropped, the 429s, the share of the budget used (the most
 // requests accepted within one 60 s window, on the embedded server), and
-// each agent's pass rate as offered and as received.
+// each agent's pass rate as offered and as received; from the embedded
+// server also the requests accepted and answered 429 and the events
+// accepted per -bin (10 s) from the fleet's start, and the longest time no
+// request was accepted (after the join too).
 //
 // It exits non-zero when a process failed, an event is unaccounted for,
 // or events were dropped for any reason but sampling, with one exception
@@ -32,6 +37,8 @@
 //	cd examples/fleet
 //	go run .                                  # 4 processes, 20 s
 //	go run . -procs 4 -qps 20000 -duration 2m -redis local
+//	go run . -procs 4 -qps 1000 -duration 2m             # a cold fleet
+//	go run . -procs 4 -qps 1000 -duration 150s -join 1   # a 4th joins at 70 s
 //
 //	go -C examples/fleet run .                # the same, from the root
 package main
@@ -68,10 +75,16 @@ func run() error {
 	flag.IntVar(&o.QPS, "qps", 20000, "events offered per second by each process")
 	flag.DurationVar(&o.Duration, "duration", 20*time.Second, "how long each process offers events")
 	flag.IntVar(&o.Agents, "agents", 8, "agent IDs the events are spread over (Zipf: agent k offers 1/(k+1))")
+	flag.IntVar(&o.Joiners, "join", 0, "of the -procs processes, how many start -join-at after the others (a rolling deploy)")
+	flag.DurationVar(&o.JoinAt, "join-at", 70*time.Second, "when the -join processes start")
+	flag.DurationVar(&o.Bin, "bin", 10*time.Second, "width of the time bins of the server's answers in the report (0: none)")
 	flag.StringVar(&o.RedisAddr, "redis", "", `share the budget through Redis at this address ("local": start a redis-server)`)
 	flag.Parse()
 	if o.Procs <= 0 || o.QPS <= 0 || o.Duration <= 0 || o.Agents <= 0 {
 		return errors.New("-procs, -qps, -duration and -agents must be positive")
+	}
+	if o.Joiners < 0 || o.Joiners >= o.Procs || (o.Joiners > 0 && (o.JoinAt <= 0 || o.JoinAt >= o.Duration)) {
+		return errors.New("-join must be below -procs, and -join-at within -duration")
 	}
 	if o.RedisAddr == "local" {
 		rs, err := redistest.Start()

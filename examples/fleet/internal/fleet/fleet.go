@@ -31,12 +31,19 @@ const CloseTimeout = 10 * time.Second
 
 // Options describe one child, or (Procs) the fleet.
 type Options struct {
-	Procs     int           // processes in the fleet
-	Index     int           // this child's index (set by Run)
-	QPS       int           // events offered per second by each process
-	Duration  time.Duration // how long each process offers them
-	Agents    int           // agent IDs the events are spread over (Zipf)
-	RedisAddr string        // share the budget through this Redis; empty: AIMD
+	Procs    int           // processes in the fleet
+	Index    int           // this child's index (set by Run)
+	QPS      int           // events offered per second by each process
+	Duration time.Duration // how long each process offers them
+	Agents   int           // agent IDs the events are spread over (Zipf)
+	// Joiners of the Procs processes (the last ones) start JoinAt after
+	// the others and offer events until the others stop (a rolling
+	// deploy: Duration-JoinAt each); 0: every process starts at once.
+	Joiners int
+	JoinAt  time.Duration
+	// Bin is the width of the report's time bins (Report.Bins); 0: none.
+	Bin       time.Duration
+	RedisAddr string // share the budget through this Redis; empty: AIMD
 	// RedisTimeout is redisbudget.Config.Timeout (0: its default); tests
 	// on a loaded machine raise it so that a slow answer is no fallback.
 	RedisTimeout time.Duration
@@ -47,6 +54,8 @@ type Options struct {
 // ChildResult is what one child reports.
 type ChildResult struct {
 	Index    int
+	Joined   bool              // started JoinAt after the others
+	Start    time.Time         // when it began to offer events (wall clock)
 	Offered  map[string]uint64 // events offered to Track, per agent
 	Passed   map[string]uint64 // of which passed (the truth)
 	Rates    map[string]float64
@@ -140,7 +149,7 @@ func RunChild(o Options) (*ChildResult, error) {
 	}
 	tick.Stop()
 	elapsed := time.Since(start)
-	r := &ChildResult{Index: o.Index, Offered: map[string]uint64{}, Passed: map[string]uint64{}, Rates: map[string]float64{}, Elapsed: elapsed}
+	r := &ChildResult{Index: o.Index, Joined: o.joiner(), Start: start, Offered: map[string]uint64{}, Passed: map[string]uint64{}, Rates: map[string]float64{}, Elapsed: elapsed}
 	for k, name := range names {
 		r.Offered[name] = offered[k]
 		r.Passed[name] = passed[k]
@@ -162,6 +171,10 @@ func RunChild(o Options) (*ChildResult, error) {
 	r.Rate, r.Batches = st.Budget.Rate, st.Batches
 	return r, nil
 }
+
+// joiner reports whether child o.Index is one of the o.Joiners that start
+// late.
+func (o Options) joiner() bool { return o.Joiners > 0 && o.Index >= o.Procs-o.Joiners }
 
 // ChildMain runs a child when EnvChild is set, writes its result to stdout
 // and reports true; it reports false in the parent.
@@ -186,8 +199,9 @@ func ChildMain() bool {
 }
 
 // Run starts o.Procs children with cmd (a fresh *exec.Cmd for each: the
-// same binary, whose main or TestMain calls ChildMain first), waits for
-// them and returns their results.
+// same binary, whose main or TestMain calls ChildMain first), the last
+// o.Joiners of them o.JoinAt after the others, waits for them and returns
+// their results.
 func Run(ctx context.Context, o Options, cmd func(ctx context.Context) *exec.Cmd) ([]*ChildResult, error) {
 	results := make([]*ChildResult, o.Procs)
 	errs := make([]error, o.Procs)
@@ -198,6 +212,15 @@ func Run(ctx context.Context, o Options, cmd func(ctx context.Context) *exec.Cmd
 			defer wg.Done()
 			co := o
 			co.Index = i
+			if co.joiner() {
+				select {
+				case <-time.After(o.JoinAt):
+				case <-ctx.Done():
+					errs[i] = fmt.Errorf("child %d: %w before it joined", i, ctx.Err())
+					return
+				}
+				co.Duration = o.Duration - o.JoinAt
+			}
 			env, _ := json.Marshal(co)
 			c := cmd(ctx)
 			c.Env = append(os.Environ(), EnvChild+"="+string(env))

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,7 +39,36 @@ type Report struct {
 	// From the embedded server (nil against a real one).
 	Server *ServerView
 	Agents []AgentRow
+	// Bins are the server's ingest answers per Opts.Bin from the fleet's
+	// start (nil without a server or Opts.Bin); Gap is the longest time
+	// with no accepted ingest request between the fleet's start and the
+	// last accepted one.
+	Bins []Bin
+	Gap  Gap
+	// JoinGap is the longest gap that ends after Opts.JoinAt, when
+	// processes join.
+	JoinGap Gap
+	// InRun is what the server accepted while the processes offered
+	// events (from the fleet's start for Opts.Duration).
+	InRun Bin
 }
+
+// Bin counts the ingest requests the server received in [From, From+Opts.Bin).
+type Bin struct {
+	From     time.Duration // since the fleet's start
+	Requests int           // ingest requests received, 429s included
+	Accepted int           // answered 2xx
+	Limited  int           // answered 429
+	Events   int           // events in the accepted requests
+}
+
+// Gap is a time with no accepted ingest request.
+type Gap struct {
+	From, To time.Duration // since the fleet's start
+}
+
+// Len is the gap's length.
+func (g Gap) Len() time.Duration { return g.To - g.From }
 
 // ServerView is what the embedded pectatest server saw.
 type ServerView struct {
@@ -134,6 +164,7 @@ func NewReport(o Options, children []*ChildResult, srv *pectatest.Server) *Repor
 		}
 		v.Busiest = busiest(accepted, BudgetWindow)
 		r.Server = v
+		r.bin(srv.Requests())
 		for _, ev := range srv.Ingested() {
 			a := row(ev.AgentID)
 			a.Delivered++
@@ -146,6 +177,62 @@ func NewReport(o Options, children []*ChildResult, srv *pectatest.Server) *Repor
 		r.Agents = append(r.Agents, *rows[k])
 	}
 	return r
+}
+
+// bin fills Bins, Gap and InRun from the requests the server received.
+func (r *Report) bin(reqs []pectatest.Request) {
+	var origin time.Time
+	for _, c := range r.Children {
+		if c != nil && !c.Joined && (origin.IsZero() || c.Start.Before(origin)) {
+			origin = c.Start
+		}
+	}
+	if origin.IsZero() {
+		return
+	}
+	last := time.Duration(0) // the last accepted request
+	for _, q := range reqs {
+		if q.Path != "/v1/ingest" || q.Status == 0 {
+			continue
+		}
+		at := q.Received.Sub(origin)
+		b := Bin{Requests: 1}
+		switch {
+		case q.Status == 429:
+			b.Limited = 1
+		case q.Status/100 == 2:
+			b.Accepted = 1
+			var body struct{ Events []json.RawMessage }
+			if json.Unmarshal(q.Body, &body) == nil {
+				b.Events = len(body.Events)
+			}
+			g := Gap{From: last, To: at}
+			if g.Len() > r.Gap.Len() {
+				r.Gap = g
+			}
+			if r.Opts.Joiners > 0 && g.To > r.Opts.JoinAt && g.Len() > r.JoinGap.Len() {
+				r.JoinGap = g
+			}
+			last = max(last, at)
+		}
+		if at < r.Opts.Duration {
+			r.InRun.add(b)
+		}
+		if w := r.Opts.Bin; w > 0 && at >= 0 {
+			i := int(at / w)
+			for len(r.Bins) <= i {
+				r.Bins = append(r.Bins, Bin{From: time.Duration(len(r.Bins)) * w})
+			}
+			r.Bins[i].add(b)
+		}
+	}
+}
+
+func (b *Bin) add(o Bin) {
+	b.Requests += o.Requests
+	b.Accepted += o.Accepted
+	b.Limited += o.Limited
+	b.Events += o.Events
 }
 
 // Unaccounted returns an error naming every event the fleet cannot account
@@ -240,6 +327,9 @@ func (r *Report) Print(w io.Writer) {
 		r.Opts.Procs, r.Opts.QPS, r.Opts.Duration, max(r.Opts.Agents, 1), mode)
 	fmt.Fprintf(w, "budget: %d requests of up to %d events (%d events) per rolling %.0f s, for all processes together\n",
 		BudgetRequests, pecta.MaxBatchEvents, BudgetRequests*pecta.MaxBatchEvents, BudgetWindow.Seconds())
+	if r.Opts.Joiners > 0 {
+		fmt.Fprintf(w, "  %d of them join at %v (the others settled)\n", r.Opts.Joiners, r.Opts.JoinAt)
+	}
 	fmt.Fprintf(w, "  offered   %10d\n", r.Offered)
 	fmt.Fprintf(w, "  kept      %10d  (%.2f%% of offered; the rest sampled out)\n", r.Tracked-r.Sampled, pct(r.Tracked-r.Sampled, r.Offered))
 	fmt.Fprintf(w, "  delivered %10d  in %d requests, over %.1f s (the offering, then Close)\n",
@@ -263,6 +353,17 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "  budget used: %d requests accepted in the busiest %.0f s = %.1f%% of the %d allowed\n",
 			s.Busiest, BudgetWindow.Seconds(), 100*float64(s.Busiest)/BudgetRequests, BudgetRequests)
 	}
+	if r.Server != nil && r.InRun.Requests > 0 {
+		limit := BudgetRequests * r.Opts.Duration.Seconds() / BudgetWindow.Seconds()
+		fmt.Fprintf(w, "  in the run's %v: %d requests accepted (%.1f%% of %d per %.0f s), %d answered 429, %d events accepted; longest gap with no accepted request %.1f s (%.1f-%.1f s)\n",
+			r.Opts.Duration, r.InRun.Accepted, 100*float64(r.InRun.Accepted)/limit, BudgetRequests, BudgetWindow.Seconds(),
+			r.InRun.Limited, r.InRun.Events, r.Gap.Len().Seconds(), r.Gap.From.Seconds(), r.Gap.To.Seconds())
+	}
+	if r.Server != nil && r.Opts.Joiners > 0 {
+		fmt.Fprintf(w, "  longest gap with no accepted request after the join: %.1f s (%.1f-%.1f s)\n",
+			r.JoinGap.Len().Seconds(), r.JoinGap.From.Seconds(), r.JoinGap.To.Seconds())
+	}
+	r.PrintBins(w)
 	var expected, shutdown uint64
 	var longest time.Duration
 	for _, c := range r.Children {
@@ -293,6 +394,18 @@ func (r *Report) Print(w io.Writer) {
 	}
 	if shutdown > expected {
 		fmt.Fprintf(w, "NOT expected: %d events dropped at shutdown by processes the server was not pausing\n", shutdown-expected)
+	}
+}
+
+// PrintBins writes the bins, one line each.
+func (r *Report) PrintBins(w io.Writer) {
+	if len(r.Bins) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  %v bins from the fleet's start (server side):\n", r.Opts.Bin)
+	fmt.Fprintf(w, "  %9s %9s %6s %8s\n", "t(s)", "accepted", "429s", "events")
+	for _, b := range r.Bins {
+		fmt.Fprintf(w, "  %4.0f-%-4.0f %9d %6d %8d\n", b.From.Seconds(), (b.From + r.Opts.Bin).Seconds(), b.Accepted, b.Limited, b.Events)
 	}
 }
 
