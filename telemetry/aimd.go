@@ -23,6 +23,28 @@ import (
 // second (the server counts arrivals), and a lone process sends about 96%
 // of R.
 //
+// A process does not know its share of the organisation's limit when it
+// starts (how many others send, and how much), so NewLocalBudget starts
+// low and probes up, the way TCP's slow start does: at 1/16 of the limit
+// (0.5 requests/s at the documented 500/min), with a bucket of one
+// request, doubling every 20 s while the process offers more than its
+// rate, until the full rate (80 s after the start) or a 429. Four or five
+// processes starting together thus send fewer requests than the limit in
+// their first minute: the window cannot fill before its first requests
+// leave it, and the 429 that ends the slow start says "retry in a second"
+// instead of pausing the whole organisation for most of a minute. That
+// 429 sets the rate to the process's average over its requests of the
+// last minute (its part of the window the server says is full), times
+// the cut below, and no further cut or increase follows for a minute:
+// that minute's 429s are the slow start's own requests leaving the
+// window. A process whose rate covered its demand keeps its demand. A
+// short 429 (Retry-After of at most 2 s: the window holds a minute of
+// requests, a fleet at its limit) in the process's first minute does not
+// end the slow start: a process joining a busy fleet takes the usual cut
+// and keeps probing for its share while the others' 429s make room.
+// NewLocalBudgetAtShare starts at the full rate instead, for a process
+// that knows its share.
+//
 // On a 429 it pauses every request until the server's Retry-After (at most
 // the 60 s window), starts the pause with an empty bucket, and cuts its
 // rate once per congestion event. The cut uses what the Retry-After says
@@ -45,6 +67,46 @@ type LocalBudget struct {
 	calmAfter   time.Time // no cut, and no increase, before this
 	drain       bool      // empty the bucket when the pause ends
 	limited     uint64
+	slow        bool      // slow start: no 429 yet, the rate grows multiplicatively
+	grantedAt   time.Time // the last Grant, whose interval the slow start's growth uses
+	demand      float64   // the last Grant's
+	sent        sentLog   // the requests of the last minute, kept in slow start
+}
+
+// sentLog counts requests per second over the last window.
+type sentLog struct {
+	first time.Time // the first request
+	n     [60]int32
+	sec   [60]int64 // the Unix second n[i] counts
+}
+
+func (l *sentLog) add(now time.Time) {
+	if l.first.IsZero() {
+		l.first = now
+	}
+	s := now.Unix()
+	i := s % 60
+	if l.sec[i] != s {
+		l.sec[i], l.n[i] = s, 0
+	}
+	l.n[i]++
+}
+
+// rate is the average request rate over the last window, or since the
+// first request when that is more recent (at least one second); none if
+// nothing was sent.
+func (l *sentLog) rate(now time.Time, none float64) float64 {
+	if l.first.IsZero() {
+		return none
+	}
+	s := now.Unix()
+	var n int32
+	for i := range l.n {
+		if s-l.sec[i] < 60 {
+			n += l.n[i]
+		}
+	}
+	return float64(n) / min(max(now.Sub(l.first), time.Second), aimdWindow).Seconds()
 }
 
 // AIMD tuning of LocalBudget.
@@ -54,11 +116,47 @@ const (
 	aimdMinFactor = 1.0 / 64
 	aimdStep      = 0.0005 // additive increase per second, share of the limit
 	aimdCalm      = 2 * time.Second
+
+	// slowStartShare is the rate a slow start begins at, a share of the
+	// full rate r (490/61 requests/s at the documented limit), and
+	// slowStartDouble how long its rate takes to double. A fleet of n
+	// processes starting together sends n × r/16 × 20 s/ln 2 × (2^3 - 1)
+	// ≈ 100n requests in its first minute, fewer than a window's 500 for
+	// n ≤ 5; a process alone reaches r after 4 doublings, 80 s. A larger
+	// start or a faster doubling fills the window within the first minute
+	// for four processes; a smaller one slows processes of modest demand
+	// for longer (one offering 100 events/s waits 20 s for its rate).
+	slowStartShare  = 1.0 / 16
+	slowStartDouble = 20 * time.Second
+	// slowStartShortRetry is the longest Retry-After that says the
+	// window holds a whole minute of requests (its oldest leaves within
+	// it), not a burst.
+	slowStartShortRetry = 2 * time.Second
+	// slowStartMaxStep bounds the interval between two Grants that the
+	// growth counts, so that a loop that stalled does not jump the rate.
+	slowStartMaxStep = time.Second
 )
 
 // NewLocalBudget returns an in-process budget of requestsPerMinute ingest
-// requests; a negative value means unpaced (and Grant returns +Inf).
+// requests, the organisation's limit, for a process that does not know its
+// share of it: it slow-starts at 1/16 of the limit and reaches the full
+// rate 80 s after it starts unless a 429 comes first. A negative value
+// means unpaced (and Grant returns +Inf).
 func NewLocalBudget(requestsPerMinute int) *LocalBudget {
+	return newLocalBudget(requestsPerMinute, true)
+}
+
+// NewLocalBudgetAtShare returns an in-process budget for a process that
+// knows its share of the organisation's limit, requestsPerMinute: it
+// starts at that rate instead of slow-starting (and adapts to 429s like
+// NewLocalBudget's). telemetry/redisbudget paces with one at the share it
+// was last granted while Redis cannot be reached. A negative value means
+// unpaced.
+func NewLocalBudgetAtShare(requestsPerMinute int) *LocalBudget {
+	return newLocalBudget(requestsPerMinute, false)
+}
+
+func newLocalBudget(requestsPerMinute int, slow bool) *LocalBudget {
 	b := &LocalBudget{}
 	if requestsPerMinute < 0 {
 		b.unpaced = true
@@ -71,6 +169,12 @@ func NewLocalBudget(requestsPerMinute int) *LocalBudget {
 	b.min = b.max * aimdMinFactor
 	b.rate = b.max
 	b.lim = rate.NewLimiter(rate.Limit(b.rate), b.burst)
+	if slow && b.max*slowStartShare > b.min {
+		b.slow = true
+		b.setRate(time.Now(), b.max*slowStartShare)
+		// one request at once, not a burst into a window others may fill
+		b.lim.AllowN(time.Now(), b.burst-1)
+	}
 	return b
 }
 
@@ -106,7 +210,11 @@ func (b *LocalBudget) reserve(now time.Time) (wait time.Duration, token bool) {
 		b.lim = rate.NewLimiter(rate.Limit(b.rate), b.burst)
 		b.lim.AllowN(now, b.burst)
 	}
-	return b.lim.ReserveN(now, 1).DelayFrom(now), true
+	d := b.lim.ReserveN(now, 1).DelayFrom(now)
+	if b.slow {
+		b.sent.add(now.Add(d))
+	}
+	return d, true
 }
 
 // paused returns the end of the current pause, or the zero time.
@@ -135,15 +243,40 @@ func (b *LocalBudget) observeAt(now time.Time, retryAfter time.Duration) {
 		b.pausedUntil = until
 		b.drain = !b.unpaced
 	}
+	// A 429 ends the slow start, except a short one (the window holds a
+	// minute of requests: a fleet at its limit) in the process's first
+	// minute: a process joining a busy fleet takes AIMD's cut and keeps
+	// probing for its share, which the others make room for as 429s
+	// reach them too.
+	joining := w <= slowStartShortRetry && now.Sub(b.sent.first) < aimdWindow
+	exit := b.slow && !joining
+	if exit {
+		b.slow = false
+	}
 	if b.unpaced || now.Before(b.calmAfter) {
 		return // the same congestion event
 	}
 	f := min(max(1-w.Seconds()/aimdWindow.Seconds(), aimdMinFactor), aimdMaxCut)
-	b.setRate(b.rate * f)
-	b.calmAfter = now.Add(w + aimdCalm)
+	r, calm := b.rate, w+aimdCalm
+	if exit {
+		// the window the server says is full holds this process's
+		// requests of the last minute: it takes their average rate, and
+		// neither cuts again nor grows for a minute, whose 429s are the
+		// slow start's own requests leaving the window
+		r, calm = min(r, b.sent.rate(now, r)), aimdWindow
+	}
+	r *= f
+	if exit && b.demand <= b.rate {
+		// its rate covered its demand: it is not short of budget, and
+		// keeps what it needs (the processes that are make room)
+		r = max(r, b.demand)
+	}
+	b.setRate(now, r)
+	b.calmAfter = now.Add(calm)
 }
 
-// Grant grows the rate additively while demand exceeds it, and returns it.
+// Grant grows the rate while demand exceeds it, multiplicatively in slow
+// start and additively after it, and returns it.
 func (b *LocalBudget) Grant(_ context.Context, demand float64) float64 {
 	return b.grantAt(time.Now(), demand)
 }
@@ -154,15 +287,25 @@ func (b *LocalBudget) grantAt(now time.Time, demand float64) float64 {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if now.After(b.calmAfter) && demand > b.rate && b.rate < b.max {
-		b.setRate(b.rate + b.max*aimdStep*sampleAdjustEvery.Seconds())
+	var dt time.Duration
+	if !b.grantedAt.IsZero() {
+		dt = min(max(now.Sub(b.grantedAt), 0), slowStartMaxStep)
+	}
+	b.grantedAt, b.demand = now, demand
+	switch {
+	case demand <= b.rate || b.rate >= b.max:
+	case b.slow:
+		b.setRate(now, b.rate*math.Exp2(dt.Seconds()/slowStartDouble.Seconds()))
+		b.slow = b.rate < b.max
+	case now.After(b.calmAfter):
+		b.setRate(now, b.rate+b.max*aimdStep*sampleAdjustEvery.Seconds())
 	}
 	return b.rate
 }
 
-func (b *LocalBudget) setRate(r float64) {
+func (b *LocalBudget) setRate(now time.Time, r float64) {
 	b.rate = min(max(r, b.min), b.max)
-	b.lim.SetLimit(rate.Limit(b.rate))
+	b.lim.SetLimitAt(now, rate.Limit(b.rate))
 }
 
 // State reports the current rate, the 429s seen and any pause.

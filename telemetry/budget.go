@@ -8,9 +8,11 @@ import (
 // Budget paces an emitter's ingest requests and tells its sampler what
 // request rate it may count on. The ingest limit (500 requests per rolling
 // minute, 100 events each) belongs to the organisation, so every process of
-// the org draws on the same budget: NewLocalBudget paces one process and
-// adapts to the others by the server's 429 answers (AIMD); the
-// telemetry/redisbudget package shares one budget through Redis.
+// the org draws on the same budget: NewLocalBudget paces one process,
+// starts low and probes up to the limit (a slow start, since it does not
+// know its share), and adapts to the others by the server's 429 answers
+// (AIMD); the telemetry/redisbudget package shares one budget through
+// Redis.
 //
 // An emitter calls Wait before each request, Observe after each answer, and
 // Grant about ten times a second, all from its own goroutines, never from

@@ -179,7 +179,7 @@ func TestDropOldestDoesNotEvictForNothing(t *testing.T) {
 func TestBudgetTwoSendersAcrossPause(t *testing.T) {
 	for _, rpm := range []int{5, 10, 20, 60, 500} {
 		for _, ra := range []time.Duration{5 * time.Second, 30 * time.Second} {
-			b := NewLocalBudget(rpm)
+			b := NewLocalBudgetAtShare(rpm) // the full rate at once
 			t0 := time.Unix(1e9, 0)
 			b.lim.SetBurstAt(t0, b.burst) // the bucket starts full at t0
 			var at [2]time.Time           // when each sender's next request goes out

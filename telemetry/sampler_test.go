@@ -189,6 +189,7 @@ func TestFullBatchesWhenBudgetBinds(t *testing.T) {
 	// the backlog grows past a batch even when a loaded CI machine slows
 	// the producers' 2 ms tickers (at 600/min the margin was 1.5x)
 	cfg.RequestsPerMinute = 300
+	cfg.Budget = NewLocalBudgetAtShare(300) // at once, no slow start
 	cfg.SampleRate = 1
 	cfg.FlushInterval = 30 * time.Millisecond
 	e := mustNew(t, cfg)
@@ -275,7 +276,7 @@ func TestTakeFull(t *testing.T) {
 }
 
 func TestLocalBudgetAIMD(t *testing.T) {
-	b := NewLocalBudget(500)
+	b := NewLocalBudgetAtShare(500) // no slow start: see TestLocalBudgetSlowStart
 	full := 490.0 / 61
 	now := time.Now()
 	require.InDelta(t, full, b.grantAt(now, 100), 1e-9)
@@ -305,7 +306,7 @@ func TestLocalBudgetAIMD(t *testing.T) {
 
 func TestLocalBudgetNeverExceedsRatePerWindow(t *testing.T) {
 	for _, rpm := range []int{1, 7, 60, 500, 5000} {
-		b := NewLocalBudget(rpm)
+		b := NewLocalBudgetAtShare(rpm) // slow-starting: TestLocalBudgetSlowStartNeverExceedsRatePerWindow
 		start := time.Unix(1e9, 0)
 		b.lim.SetBurstAt(start, b.burst)
 		now := start

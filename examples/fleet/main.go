@@ -5,7 +5,8 @@
 // budget: an embedded pectatest server with the documented limits (500
 // requests per rolling minute), or the server in PECTA_API_KEY,
 // PECTA_SECRET_KEY and PECTA_BASE_URL when set. Without
-// -redis every process paces itself and adapts to the 429s (AIMD); with
+// -redis every process paces itself, slow-starts and adapts to the 429s
+// (AIMD); with
 // -redis ADDR they share the budget through that Redis ("-redis local"
 // starts a redis-server for the run).
 //
@@ -22,13 +23,14 @@
 //
 // It exits non-zero when a process failed, an event is unaccounted for,
 // or events were dropped for any reason but sampling, with one exception
-// that it prints as expected: without -redis, every process paces itself
-// at the whole budget, so the fleet fills the window within seconds and
-// the server answers 429 with a Retry-After of most of a minute; events a
-// process still holds when its Close deadline (10 s) ends during that
-// pause are dropped as "shutdown". That is the cost of no shared state this
-// run shows. With -redis the fleet stays within the budget, and any drop
-// at shutdown fails the run.
+// that it prints as expected: without -redis no process knows its share
+// of the budget, and a fleet that fills the window fast (more processes
+// than the slow start of telemetry.LocalBudget allows for, or a server
+// whose limit is below the 500 the processes assume) gets 429s with a
+// Retry-After of most of a minute; events a process still holds when its
+// Close deadline (10 s) ends during that pause are dropped as "shutdown".
+// That is the cost of no shared state. With -redis the fleet stays within
+// the budget, and any drop at shutdown fails the run.
 //
 // The example is a Go module of its own (it needs a Redis client, which
 // the root module does not require): run it from its directory, or with

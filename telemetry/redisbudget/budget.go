@@ -283,7 +283,7 @@ func (b *Budget) fail(err error) *telemetry.LocalBudget {
 	if b.local != nil {
 		return b.local
 	}
-	b.local = telemetry.NewLocalBudget(shareToRPM(b.grant))
+	b.local = telemetry.NewLocalBudgetAtShare(shareToRPM(b.grant))
 	b.log.Warn("telemetry: redis budget unreachable; pacing locally (AIMD on 429) until it answers",
 		slog.String("error", err.Error()))
 	return b.local

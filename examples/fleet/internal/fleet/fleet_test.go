@@ -2,6 +2,7 @@ package fleet_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"os/exec"
 	"strings"
@@ -79,20 +80,43 @@ func TestFleetRedis(t *testing.T) {
 	checkPassRates(t, rep)
 }
 
-// Without shared state, processes start at the full rate each, fill the
-// server's 60 s window, and each cuts its rate to its share from the first
-// 429 it gets (the Retry-After says how far over the fleet is).
+// Without shared state, each process does not know its share and
+// slow-starts (telemetry.LocalBudget): four processes of 1,000 events/s
+// at the documented limit send a fraction of the window in their first
+// 20 s (before the slow start they sent all 500 requests of it, then
+// waited 40 s for the window to free), and see no 429. CI version of
+// "go run . -procs 4 -qps 1000 -duration 2m" (the 2-minute cold start and
+// the join are in bench/results/raw/fleet-slowstart-*.txt).
+func TestFleetSlowStart(t *testing.T) {
+	o := fleet.Options{Procs: 4, QPS: 1000, Duration: 20 * time.Second, Agents: 6, Bin: 10 * time.Second}
+	rep := runFleet(t, o, pectatest.DefaultIngestPerMinute)
+	require.Zero(t, rep.Server.RateLimited, "429s")
+	require.Zero(t, rep.ByReason[telemetry.ReasonShutdown], "shutdown drops")
+	// each process: a request at once, then 0.5/s doubling every 20 s,
+	// about 15 in 20 s (fewer when a loaded machine delays the children)
+	require.LessOrEqual(t, rep.InRun.Accepted, 4*25, "a fraction of the window's 500")
+	require.GreaterOrEqual(t, rep.InRun.Accepted, 4*8)
+	full := 490.0 / 61
+	for _, c := range rep.Children {
+		require.GreaterOrEqual(t, c.Rate, full/16-1e-9, "process %d: rate", c.Index)
+		require.LessOrEqual(t, c.Rate, full/16*math.Exp2(25.0/20), "process %d: rate", c.Index)
+	}
+	require.Less(t, rep.Gap.Len(), 5*time.Second, "requests accepted all along")
+}
+
+// A server whose limit is far below the 500 requests per minute the
+// processes are configured for (as when other tenants of the key send
+// too): six processes fill its window within seconds even slow-starting,
+// and each cuts its rate to its share from the first 429 it gets (the
+// Retry-After says how far over the fleet is).
 //
-// CI version: 12 s against a server whose limit is 200 requests per
-// minute, below the 500 the processes are configured for (as when other
-// tenants of the key send too), so that six processes fill the window
-// within seconds even on a slow, loaded machine. The server then pauses
-// everybody for most of a minute, so drops at Close ("shutdown") are
-// expected here, and counted; README's 2-minute run at the documented
-// limit has none.
+// CI version: 12 s against a server whose limit is 24 requests per
+// minute, so that the window fills within seconds even on a slow, loaded
+// machine. The server then pauses everybody for most of a minute, so
+// drops at Close ("shutdown") are expected here, and counted.
 func TestFleetAIMD(t *testing.T) {
 	o := fleet.Options{Procs: 6, QPS: 5000, Duration: 12 * time.Second, Agents: 6}
-	rep := runFleet(t, o, 200)
+	rep := runFleet(t, o, 24)
 	require.Positive(t, rep.Server.RateLimited, "the window filled")
 	require.LessOrEqual(t, rep.Server.RateLimited, 2*o.Procs, "at most two 429s per process")
 	full := 490.0 / 61
@@ -101,12 +125,11 @@ func TestFleetAIMD(t *testing.T) {
 		require.LessOrEqual(t, c.Limited, uint64(2), "process %d: 429s", c.Index)
 		if c.Limited > 0 {
 			// the fleet filled the window in a few seconds: the
-			// Retry-After (over 50 s) says each should send a small share
+			// Retry-After (over 45 s) says each should send a small share
 			limited++
-			require.Less(t, c.Rate, 0.3*full, "process %d cut its rate to its share", c.Index)
+			require.Less(t, c.Rate, 0.1*full, "process %d cut its rate to its share", c.Index)
 		}
 	}
 	require.GreaterOrEqual(t, limited, o.Procs/2)
-	require.Equal(t, 200, rep.Server.Batches, "the window's 200 requests were used")
-	checkPassRates(t, rep)
+	require.Equal(t, 24, rep.Server.Batches, "the window's 24 requests were used")
 }

@@ -284,10 +284,11 @@ func busiest(times []time.Time, window time.Duration) int {
 
 // ShutdownExpected reports whether drops at c's Close (reason "shutdown")
 // are what this run shows rather than a failure: without a shared budget
-// (no -redis) every process paces itself at the whole budget, so together
-// they fill the window and the server answers 429 with a Retry-After that
-// can outlast the run and the Close deadline. c was still paused by such
-// a 429 when Close began. With a shared budget there is no such pause.
+// (no -redis) no process knows its share, and a fleet that fills the
+// window fast (too many processes for the slow start, or a server limit
+// below the one configured) gets a 429 with a Retry-After that can outlast
+// the run and the Close deadline. c was still paused by such a 429 when
+// Close began. With a shared budget there is no such pause.
 func (r *Report) ShutdownExpected(c *ChildResult) bool {
 	return r.Opts.RedisAddr == "" && c.PausedAtClose > 0
 }
@@ -386,8 +387,8 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "  %-16s %9d %9d %10.4f %9.4f %9.4f\n", a.Name, a.Offered, a.Delivered, a.Rate, a.TruePass(), a.DeliveredPass())
 	}
 	if expected > 0 {
-		fmt.Fprintf(w, "expected: %d events dropped at shutdown. Without shared state each process paces itself at the whole budget,\n"+
-			"so together they filled the window, and the server's 429 was still pausing them when Close began\n"+
+		fmt.Fprintf(w, "expected: %d events dropped at shutdown. Without shared state no process knows its share of the budget;\n"+
+			"together they filled the window, and the server's 429 was still pausing them when Close began\n"+
 			"(for up to %.0f s more; the Close deadline is %.0f s). With a shared budget (-redis) the fleet stays\n"+
 			"within the window and drops nothing at shutdown.\n",
 			expected, longest.Seconds(), CloseTimeout.Seconds())
