@@ -30,7 +30,8 @@ import (
 // Update, so a reader never sees a new API key with an old secret key.
 // Credentials holds APIKeys and prints like them: every printer shows the
 // keys' previews and the generation, never a key. The zero Credentials
-// holds no keys; use NewCredentials.
+// holds no keys; use NewCredentials, or UpdateFromFiles for keys that a
+// secret store mounts as files.
 type Credentials struct {
 	cur atomic.Pointer[keySet]
 	mu  sync.Mutex // serialises Update

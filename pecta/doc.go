@@ -37,7 +37,9 @@
 //
 // Update keeps the kind of the API key and whether there is a secret key.
 // Reading the keys is lock-free. The same Credentials may be shared by
-// several clients and emitters.
+// several clients and emitters (telemetry.NewFromClient shares the
+// client's). For keys a secret store mounts as files, call
+// creds.UpdateFromFiles on a timer: unchanged files change nothing.
 //
 // # Errors
 //
