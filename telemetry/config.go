@@ -87,8 +87,12 @@ func (p *OverflowPolicy) UnmarshalText(b []byte) error {
 type Config struct {
 	// PublishableKey (pk_live_, required) authenticates requests;
 	// SecretKey (sk_live_, optional) makes the emitter sign every batch
-	// (X-Pecta-Signature) and never travels.
+	// (X-Pecta-Signature) and never travels. For keys that change while
+	// the emitter runs (rotation), set Credentials instead: the emitter
+	// reads them once per batch, signs a batch again when the server
+	// refuses it under keys since replaced, and retries it once.
 	PublishableKey, SecretKey pecta.APIKey
+	Credentials               *pecta.Credentials `json:"-"`
 	// BaseURL defaults to pecta.DefaultBaseURL; http:// is refused for
 	// hosts other than loopback unless InsecureHTTP is set.
 	BaseURL      string

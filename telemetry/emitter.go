@@ -227,9 +227,10 @@ func (e *Emitter) String() string {
 	case e.nop:
 		return "telemetry.Emitter{nop}"
 	}
-	s := "telemetry.Emitter{base: " + e.set.baseURL + ", key: " + e.set.pk.Preview()
-	if !e.set.sk.IsZero() {
-		s += ", signing: " + e.set.sk.Preview()
+	pk, sk, _ := e.set.keys.Keys()
+	s := "telemetry.Emitter{base: " + e.set.baseURL + ", key: " + pk.Preview()
+	if !sk.IsZero() {
+		s += ", signing: " + sk.Preview()
 	}
 	if e.closed.Load() {
 		s += ", closed"

@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"github.com/pecta-ai/pecta-go/internal/clientlink"
-	"github.com/pecta-ai/pecta-go/internal/keys"
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
@@ -29,13 +28,15 @@ func NewFromClient(c *pecta.Client, cfg Config) (*Emitter, error) {
 	case cfg.HTTPClient != nil:
 		return nil, fromClientField("HTTPClient")
 	}
-	apiKey := info.APIKey()
-	if kind, _ := keys.Parse(apiKey); kind != keys.Publishable {
+	if cfg.Credentials != nil {
+		return nil, fromClientField("Credentials")
+	}
+	creds, _ := info.Credentials.(*pecta.Credentials)
+	if pk, _, _ := creds.Keys(); !pk.IsPublishable() {
 		return nil, &ConfigError{Field: "client", Reason: "its key is not a publishable (pk_live_) key; telemetry sends only a publishable key: " +
 			"create the client with pecta.NewClient(pk, pecta.WithSecretKey(sk))"}
 	}
-	cfg.PublishableKey = pecta.NewAPIKey(apiKey)
-	cfg.SecretKey = pecta.NewAPIKey(info.SecretKey())
+	cfg.Credentials = creds // the client's rotations apply to the emitter too
 	cfg.BaseURL = info.BaseURL
 	cfg.InsecureHTTP = true // the client has validated its base URL, with its own WithInsecureHTTP
 	cfg.HTTPClient = info.HTTPClient

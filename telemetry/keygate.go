@@ -105,7 +105,7 @@ func (e *Emitter) onKeyRejected(apiErr *pecta.APIError, reason string) (err erro
 		g.refused.Store(true)
 		g.reason = reason
 		g.interval = e.set.authProbeMin
-		g.err = &keyRejectedError{api: apiErr, preview: e.set.pk.Preview(), reason: reason, probe: g.interval, max: e.set.authProbeMax}
+		g.err = &keyRejectedError{api: apiErr, preview: e.keyPreview(), reason: reason, probe: g.interval, max: e.set.authProbeMax}
 		first = true
 	} else {
 		g.reason = reason
@@ -116,7 +116,7 @@ func (e *Emitter) onKeyRejected(apiErr *pecta.APIError, reason string) (err erro
 	g.mu.Unlock()
 	if first {
 		e.logFatal("telemetry: the server refused the emitter's key; events are being dropped",
-			slog.String("key", e.set.pk.Preview()), slog.Int("status", apiErr.StatusCode),
+			slog.String("key", e.keyPreview()), slog.Int("status", apiErr.StatusCode),
 			slog.String("code", apiErr.Code), slog.String("reason", reason),
 			slog.Duration("probe_every", interval), slog.String("error", apiErr.Error()))
 	} else {
@@ -130,7 +130,7 @@ func (e *Emitter) onKeyRejected(apiErr *pecta.APIError, reason string) (err erro
 func (e *Emitter) onAccepted() {
 	if e.life.keys.accepted() {
 		e.log.Warn("telemetry: the server accepts the key again; delivery resumed",
-			slog.String("key", e.set.pk.Preview()))
+			slog.String("key", e.keyPreview()))
 	}
 }
 
@@ -162,4 +162,10 @@ func (g *keyGate) refusing(now time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.failing && (g.probing || now.Before(g.nextProbe))
+}
+
+// keyPreview is the preview of the publishable key in force.
+func (e *Emitter) keyPreview() string {
+	pk, _, _ := e.set.keys.Keys()
+	return pk.Preview()
 }

@@ -56,28 +56,9 @@ func (c *Config) settings() (settings, error) {
 	bad := func(field, reason string) (settings, error) {
 		return settings{}, &ConfigError{Field: field, Reason: reason}
 	}
-	if c.PublishableKey.IsZero() {
-		return bad("PublishableKey", "is required (pecta.NewAPIKey(os.Getenv(\"PECTA_API_KEY\")))")
+	if err := c.keySettings(&s); err != nil {
+		return settings{}, err
 	}
-	pk, err := pecta.ParseKey(c.PublishableKey.Reveal())
-	if err != nil {
-		return bad("PublishableKey", err.(*pecta.KeyError).Reason)
-	}
-	if !pk.IsPublishable() {
-		return bad("PublishableKey", "must be a publishable (pk_live_) key; a secret key never goes on the wire")
-	}
-	s.pk = c.PublishableKey
-	if !c.SecretKey.IsZero() {
-		sk, err := pecta.ParseKey(c.SecretKey.Reveal())
-		if err != nil {
-			return bad("SecretKey", err.(*pecta.KeyError).Reason)
-		}
-		if !sk.IsSecret() {
-			return bad("SecretKey", "must be a secret (sk_live_) key")
-		}
-		s.sk = c.SecretKey
-	}
-	s.keys = staticKeys{s.pk, s.sk}
 
 	s.baseURL = strings.TrimRight(c.BaseURL, "/")
 	if s.baseURL == "" {
@@ -222,4 +203,43 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// keySettings checks the keys, static or rotating.
+func (c *Config) keySettings(s *settings) error {
+	bad := func(field, reason string) error { return &ConfigError{Field: field, Reason: reason} }
+	if c.Credentials != nil {
+		if !c.PublishableKey.IsZero() || !c.SecretKey.IsZero() {
+			return bad("Credentials", "set either Credentials or PublishableKey and SecretKey, not both")
+		}
+		pk, sk, _ := c.Credentials.Keys()
+		if !pk.IsPublishable() {
+			return bad("Credentials", "must hold a publishable (pk_live_) key; a secret key never goes on the wire")
+		}
+		s.pk, s.sk, s.keys = pk, sk, c.Credentials
+		return nil
+	}
+	if c.PublishableKey.IsZero() {
+		return bad("PublishableKey", "is required (pecta.NewAPIKey(os.Getenv(\"PECTA_API_KEY\")))")
+	}
+	pk, err := pecta.ParseKey(c.PublishableKey.Reveal())
+	if err != nil {
+		return bad("PublishableKey", err.(*pecta.KeyError).Reason)
+	}
+	if !pk.IsPublishable() {
+		return bad("PublishableKey", "must be a publishable (pk_live_) key; a secret key never goes on the wire")
+	}
+	s.pk = c.PublishableKey
+	if !c.SecretKey.IsZero() {
+		sk, err := pecta.ParseKey(c.SecretKey.Reveal())
+		if err != nil {
+			return bad("SecretKey", err.(*pecta.KeyError).Reason)
+		}
+		if !sk.IsSecret() {
+			return bad("SecretKey", "must be a secret (sk_live_) key")
+		}
+		s.sk = c.SecretKey
+	}
+	s.keys = staticKeys{s.pk, s.sk}
+	return nil
 }

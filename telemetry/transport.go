@@ -33,7 +33,13 @@ func newClientSender(set *settings) (send releasingSend, own *http.Client, err e
 	if set.insecure {
 		opts = append(opts, pecta.WithInsecureHTTP())
 	}
-	c, err := pecta.NewClient(set.pk.Reveal(), opts...)
+	apiKey := ""
+	if creds, ok := set.keys.(*pecta.Credentials); ok {
+		opts = append(opts, pecta.WithCredentials(creds)) // the Bearer key of each request is read from creds
+	} else {
+		apiKey = set.pk.Reveal()
+	}
+	c, err := pecta.NewClient(apiKey, opts...)
 	if err != nil {
 		if _, ok := err.(*pecta.KeyError); ok {
 			return nil, nil, &ConfigError{Field: "PublishableKey", Reason: "rejected by the client"}
