@@ -12,50 +12,14 @@ import (
 )
 
 // LocalBudget is the default Budget: a token bucket
-// (golang.org/x/time/rate) that paces one process to the documented limit,
-// and cuts its rate when the server answers 429 because other processes of
-// the organisation draw on the same budget (AIMD: multiplicative decrease,
-// additive increase).
-//
-// With a limit of R requests per minute the bucket holds a burst of
-// b = R/50 (at least 1) and refills R-b every 61 s, so no rolling 60 s
-// window holds more than R requests even when request latencies vary by a
-// second (the server counts arrivals), and a lone process sends about 96%
-// of R.
-//
-// A process does not know its share of the organisation's limit when it
-// starts (how many others send, and how much), so NewLocalBudget starts
-// low and probes up, the way TCP's slow start does: at 1/16 of the limit
-// (0.5 requests/s at the documented 500/min), with a bucket of one
-// request, doubling every 20 s while the process offers more than its
-// rate, until the full rate (80 s after the start) or a 429. Four or five
-// processes starting together thus send fewer requests than the limit in
-// their first minute: the window cannot fill before its first requests
-// leave it, and the 429 that ends the slow start says "retry in a second"
-// instead of pausing the whole organisation for most of a minute. That
-// 429 sets the rate to the process's average over its requests of the
-// last minute (its part of the window the server says is full), times
-// the cut below, and no further cut or increase follows for a minute:
-// that minute's 429s are the slow start's own requests leaving the
-// window. A process whose rate covered its demand keeps its demand. A
-// short 429 (Retry-After of at most 2 s: the window holds a minute of
-// requests, a fleet at its limit) in the process's first minute does not
-// end the slow start: a process joining a busy fleet takes the usual cut
-// and keeps probing for its share while the others' 429s make room.
-// NewLocalBudgetAtShare starts at the full rate instead, for a process
-// that knows its share.
-//
-// On a 429 it pauses every request until the server's Retry-After (at most
-// the 60 s window), starts the pause with an empty bucket, and cuts its
-// rate once per congestion event. The cut uses what the Retry-After says
-// about the fleet: the server's window is full and its oldest request
-// leaves in W seconds, so the organisation sent a full window in 60-W
-// seconds and each process's fair rate is its rate times (60-W)/60; the
-// cut is that factor, at most 0.9 and at least 1/64. While the process
-// offers more than its rate and no 429 came for a while, the rate grows by
-// 0.05% of the limit each second, so a fleet finds the limit again slowly
-// (one congestion event every minute or two for a handful of processes)
-// instead of overshooting it.
+// (golang.org/x/time/rate) that paces one process within the documented
+// limit (no rolling 60 s window holds more than R requests) and adapts to
+// the other processes of the organisation by their 429s. NewLocalBudget
+// does not know its share, so it starts low and probes up (a slow start,
+// the full rate 80 s after it starts unless a 429 comes); after a 429 it
+// pauses for the Retry-After, cuts its rate by what the Retry-After says
+// about the fleet, and probes up again slowly (AIMD). The design, with its
+// constants, is in docs/telemetry-high-volume.md.
 type LocalBudget struct {
 	mu          sync.Mutex
 	unpaced     bool
@@ -137,11 +101,8 @@ const (
 	slowStartMaxStep = time.Second
 )
 
-// NewLocalBudget returns an in-process budget of requestsPerMinute ingest
-// requests, the organisation's limit, for a process that does not know its
-// share of it: it slow-starts at 1/16 of the limit and reaches the full
-// rate 80 s after it starts unless a 429 comes first. A negative value
-// means unpaced (and Grant returns +Inf).
+// NewLocalBudget returns a budget of requestsPerMinute ingest requests
+// (the organisation's limit) that slow-starts; negative: unpaced.
 func NewLocalBudget(requestsPerMinute int) *LocalBudget {
 	return newLocalBudget(requestsPerMinute, true)
 }

@@ -9,18 +9,15 @@ import (
 	"sync/atomic"
 )
 
-// Errors of Track (ErrInvalidEvent is matched with errors.Is; errors.As
-// finds the *pecta.ValidationError naming the field), and of the emitter's
-// other calls.
+// Errors of the emitter, matched with errors.Is: an invalid event's error
+// also wraps the *pecta.ValidationError naming the field, and a refused
+// key's (401, 403) the pecta sentinel of the answer.
 var (
 	ErrClosed       = errors.New("telemetry: emitter closed")
 	ErrQueueFull    = errors.New("telemetry: queue full, event dropped")
 	ErrInvalidEvent = errors.New("telemetry: invalid event")
-	ErrNoSpool      = errors.New("telemetry: no spool configured") // SyncSpool without a spool
-	// ErrKeyRejected is matched by the error reported when the server
-	// refuses the keys (401 or 403), with the pecta sentinel of the answer
-	// (pecta.ErrAuthInvalid, pecta.ErrHMACInvalid, ...).
-	ErrKeyRejected = errors.New("telemetry: key rejected by the server")
+	ErrNoSpool      = errors.New("telemetry: no spool configured")
+	ErrKeyRejected  = errors.New("telemetry: key rejected by the server")
 )
 
 // Drop reasons (Stats.DroppedByReason, DropReport, Metrics). A batch the
@@ -120,8 +117,8 @@ type Emitter struct {
 	samp sampler
 }
 
-// New validates cfg, applies its defaults and starts the emitter's
-// goroutines. An invalid cfg gives a *ConfigError naming the field.
+// New validates cfg and starts the emitter (a *ConfigError names a bad
+// field).
 func New(cfg Config) (*Emitter, error) {
 	set, err := cfg.settings()
 	if err != nil {

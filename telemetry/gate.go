@@ -7,11 +7,9 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta/gate"
 )
 
-// TrackResult tracks the metadata of an in-process gate evaluation, as
-// Track(&ev) with ev = r.Event() but without allocating (up to
-// pecta.MaxGates gates) and deciding on sampling before building the
-// event. Gates that failFast aborted are left out of the event. The
-// evaluation's input, output and details never leave the process.
+// TrackResult is Track(&ev) with ev = r.Event(), without allocating and
+// with the sampling decision before the event is built. Gates that
+// failFast aborted are left out; input, output and details never leave.
 func (e *Emitter) TrackResult(r *gate.Result) error {
 	if e.nop {
 		return nil

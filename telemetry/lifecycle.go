@@ -60,11 +60,9 @@ func (m dropMark) since(now dropMark) (uint64, map[string]uint64) {
 // client does, instead of a panic.
 func errNilContext(op string) error { return errors.New("telemetry: " + op + ": nil context") }
 
-// UndeliveredError is returned by Flush and Close when events Track had
-// accepted were dropped instead of delivered (refused by the server, out of
-// retries, evicted by DropOldest, cut off by Close's deadline). Flush
-// reports the drops since the previous Flush, Close every drop of the
-// emitter's life. Events Track refused or sampled out are not included.
+// UndeliveredError is returned by Flush (drops since the previous Flush)
+// and Close (every drop of the emitter's life) when events Track had
+// accepted were dropped instead of delivered.
 type UndeliveredError struct {
 	Op       string            // "flush" or "close"
 	Events   uint64            // events dropped
@@ -101,9 +99,7 @@ func (e *UndeliveredError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ctx's error and the last delivery error, those not nil:
-// errors.Is(err, context.DeadlineExceeded) and errors.Is(err,
-// ErrKeyRejected) both work.
+// Unwrap returns ctx's error and the last delivery error, those not nil.
 func (e *UndeliveredError) Unwrap() []error {
 	var errs []error
 	if e.Err != nil {

@@ -17,37 +17,33 @@ import (
 // poll it (the telemetry/otelmetrics and telemetry/promcollector modules).
 // The fields are read one after another: Stats is the consistent snapshot.
 type Metrics struct {
-	Tracked     uint64     // events passed to Track or TrackResult
-	Kept        uint64     // tracked events the sampler kept (Tracked - Dropped.Sampled)
-	Sent        uint64     // events a 2xx answer confirmed
-	Unconfirmed uint64     // events of 2xx answers that confirmed no count (Stats.Unconfirmed)
-	Replayed    uint64     // events found in the spool at New
-	Dropped     DropCounts // events that will never be delivered, by reason
-	Batches     uint64     // requests the server accepted
-	Retries     uint64     // retries after a 429, a 5xx or a network error
-	RateLimited uint64     // 429 answers
+	// Tracked, Sent, Unconfirmed, Replayed, Batches and Retries are as in
+	// Stats; Kept is Tracked - Dropped.Sampled; RateLimited counts 429s.
+	Tracked, Kept, Sent, Unconfirmed, Replayed uint64
+	Dropped                                    DropCounts
+	Batches, Retries, RateLimited              uint64
 
-	QueuedEvents   uint64 // events waiting to be sent (open batches, the queue, the spool)
-	QueuedBytes    int64  // bytes held against MaxQueueBytes, reservations of the shards included
-	QueueCapacity  int64  // MaxQueueBytes
-	InFlight       int    // batches being sent or waiting to be retried
-	InFlightEvents uint64 // events in those batches
+	// The queue as in Stats; QueuedBytes counts against QueueCapacity
+	// (MaxQueueBytes), the shards' reservations included.
+	QueuedEvents, InFlightEvents uint64
+	QueuedBytes, QueueCapacity   int64
+	InFlight                     int
 
-	BudgetRate     float64   // requests per second the Budget grants now (+Inf: unpaced)
+	BudgetRate     float64   // requests per second granted now (+Inf: unpaced)
 	BudgetFallback bool      // a shared Budget fell back to local pacing
-	KeyRejected    bool      // the server refuses the keys now (401/403): batches are dropped until a probe succeeds
-	LastAccepted   time.Time // when the server last accepted a batch; zero if never
+	KeyRejected    bool      // the server refuses the keys now: batches are dropped until a probe passes
+	LastAccepted   time.Time // when the server last accepted a batch
 }
 
-// DropCounts counts dropped events by reason, the fixed set that Metrics
-// reports (Rejected counts every "rejected:<code>").
+// DropCounts counts dropped events by reason (Rejected: every
+// "rejected:<code>").
 type DropCounts struct {
 	Invalid, Sampled, QueueFull, Closed, Rejected, RetriesExhausted,
 	Shutdown, NotAccepted, SpoolFull, SpoolCorrupt uint64
 }
 
 // All yields each reason (a Reason* constant) with its count, in a fixed
-// order, without allocating.
+// order.
 func (d *DropCounts) All() iter.Seq2[string, uint64] {
 	return func(yield func(string, uint64) bool) {
 		for i, r := range dropReasons {

@@ -7,11 +7,9 @@ import (
 )
 
 // Flush sends every partial batch and waits until the events queued before
-// the call are delivered or dropped, or ctx ends (delivery then goes on).
-// It returns nil when nothing was lost since the previous Flush, an
-// *UndeliveredError when events Track accepted were dropped meanwhile
-// (matching ErrKeyRejected when the server refuses the keys), ctx's error,
-// or ErrClosed after Close.
+// the call are delivered or dropped, or ctx ends. It returns nil when
+// nothing was lost since the previous Flush, else an *UndeliveredError,
+// ctx's error, or ErrClosed after Close.
 func (e *Emitter) Flush(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("flush")

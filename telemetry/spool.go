@@ -244,9 +244,7 @@ func (e *Emitter) closeSpool() {
 
 // SyncSpool waits until every event tracked before the call is in the
 // spool (or delivered, or dropped), or ctx ends: from then on a crash or a
-// kill loses none of them, and a producer reading from a durable source
-// can commit its position. It returns ErrNoSpool without a spool,
-// ErrClosed after Close, and the spool's error when it failed.
+// kill loses none of them. It returns ErrNoSpool without a spool.
 func (e *Emitter) SyncSpool(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext("sync spool")

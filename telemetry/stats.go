@@ -10,12 +10,9 @@ import (
 // its locks (for frequent reads, Metrics takes none): at every snapshot
 // Tracked + Replayed == Sent + Unconfirmed + Dropped + Pending.
 type Stats struct {
-	Tracked uint64 // events passed to Track, refused ones included
-	Sent    uint64 // events a 2xx answer confirmed
-	// Unconfirmed counts events of 2xx answers that confirmed no valid
-	// count (an empty or garbled body): not retried, not dropped, not
-	// known to be stored. The first is reported to OnError and Logger.
-	Unconfirmed     uint64
+	Tracked         uint64            // events passed to Track, refused ones included
+	Sent            uint64            // events a 2xx answer confirmed
+	Unconfirmed     uint64            // events of 2xx answers without a valid count: not retried, not known stored
 	Dropped         uint64            // events that will never be delivered
 	DroppedByReason map[string]uint64 // Dropped by reason (ReasonInvalid, ..., "rejected:<code>")
 	Pending         uint64            // QueuedEvents + InFlightEvents
@@ -53,16 +50,15 @@ func (s Stats) String() string {
 	return line
 }
 
-// DropReport tells OnDrop how many events were dropped for one reason since
-// the previous report, and the last error behind them, if any.
+// DropReport tells OnDrop how many events were dropped for one reason
+// since the previous report, with the last error behind them.
 type DropReport struct {
 	Reason string
 	Count  uint64
 	Err    error
 }
 
-// Stats returns a consistent snapshot of the counters, taking the
-// emitter's locks (Metrics takes none).
+// Stats returns a consistent snapshot, taking the emitter's locks.
 func (e *Emitter) Stats() Stats {
 	if e.nop {
 		return Stats{KeptFraction: 1, Budget: BudgetState{Name: "nop"}}

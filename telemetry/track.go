@@ -7,15 +7,11 @@ import (
 	"github.com/pecta-ai/pecta-go/pecta"
 )
 
-// Track queues ev and returns at once: it never blocks, never wakes
-// another goroutine, does no I/O and allocates nothing in steady state;
-// the caller may reuse ev when it returns. Sampling decides first. A zero
-// Timestamp is stamped with the time of Track.
-//
-// It returns nil when the event was queued or sampled out, ErrClosed after
-// Close, ErrQueueFull when the queue bound dropped it, and an error
-// matching ErrInvalidEvent (wrapping *pecta.ValidationError) for an event
-// outside the documented limits. Every refused event is counted.
+// Track queues ev and returns at once, without blocking or allocating;
+// the caller may reuse ev when it returns (a zero Timestamp is stamped with
+// the time of Track). It returns nil when the event was queued or sampled
+// out, else ErrClosed, ErrQueueFull or an error matching ErrInvalidEvent;
+// every refused event is counted.
 func (e *Emitter) Track(ev *pecta.Event) error {
 	if e.nop {
 		return nil
