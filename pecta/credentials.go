@@ -13,25 +13,12 @@ import (
 )
 
 // Credentials holds the keys of a client or an emitter and lets them change
-// at run time, for key rotation without a restart:
-//
-//	creds, err := pecta.NewCredentials(pecta.NewAPIKey(os.Getenv("PECTA_API_KEY")), pecta.APIKey{})
-//	c, err := pecta.NewClient("", pecta.WithCredentials(creds))
-//	...
-//	err = creds.Update(newKey, pecta.APIKey{}) // the next request goes out with newKey
-//
-// A client reads its keys from Credentials once per request attempt, never
-// in advance, so every request after an Update carries the new keys. A
-// request answered 401 under keys that an Update replaced while it was in
-// flight is sent again, once, with the current keys (see Client).
-//
-// Credentials is safe for concurrent use. Reading is lock-free: the keys
-// are an immutable value behind an atomic pointer, swapped whole by
-// Update, so a reader never sees a new API key with an old secret key.
-// Credentials holds APIKeys and prints like them: every printer shows the
-// keys' previews and the generation, never a key. The zero Credentials
-// holds no keys; use NewCredentials, or UpdateFromFiles for keys that a
-// secret store mounts as files.
+// at run time (key rotation without a restart): a client built with
+// WithCredentials, and an emitter with telemetry.Config.Credentials, read
+// them once per request or batch. Reading is lock-free and sees both keys
+// of one Update together. Credentials prints like its APIKeys: previews and
+// the generation, never a key. The zero Credentials holds no keys (fill it
+// with UpdateFromFiles, or use NewCredentials).
 type Credentials struct {
 	cur atomic.Pointer[keySet]
 	mu  sync.Mutex // serialises Update
@@ -43,11 +30,10 @@ type keySet struct {
 	gen               uint64
 }
 
-// NewCredentials checks the keys locally and returns credentials holding
-// them, at generation 1. apiKey, required, is a pk_live_ or sk_live_ key:
-// the Bearer key of every request. secretKey is optional (the zero APIKey:
-// none), an sk_live_ key used only to sign ingest bodies; it never travels.
-// Errors are *KeyError values that never contain a key.
+// NewCredentials checks the keys locally (a *KeyError never contains a key)
+// and holds them, at generation 1: apiKey (pk_live_ or sk_live_) is the
+// Bearer key of every request; secretKey, optional, only signs ingest
+// bodies and never travels.
 func NewCredentials(apiKey, secretKey APIKey) (*Credentials, error) {
 	if err := checkKeys(apiKey, secretKey); err != nil {
 		return nil, err
@@ -57,17 +43,11 @@ func NewCredentials(apiKey, secretKey APIKey) (*Credentials, error) {
 	return c, nil
 }
 
-// Update replaces both keys at once, after checking them as NewCredentials
-// does; on an error the keys in force stay.
-//
-// A rotation keeps the shape of the credentials: the new API key must be
-// of the same kind as the old one (publishable stays publishable, secret
-// stays secret), and a secret key must be given if and only if there was
-// one. A change of kind would silently give a client admin rights, or take
-// them away, and an emitter sends only publishable keys; a missing secret
-// key is far more often an unset variable than a decision to stop signing.
-// Such changes need new Credentials. Update with the keys already in force
-// changes nothing, not even the generation.
+// Update replaces both keys at once after checking them; on an error the
+// keys in force stay. A rotation keeps the shape: the API key keeps its
+// kind (publishable or secret) and a secret key is given if and only if
+// there was one (anything else needs new Credentials). Keys already in
+// force change nothing, not even the generation.
 func (c *Credentials) Update(apiKey, secretKey APIKey) error {
 	if err := checkKeys(apiKey, secretKey); err != nil {
 		return err
@@ -96,11 +76,9 @@ func (c *Credentials) Update(apiKey, secretKey APIKey) error {
 	return nil
 }
 
-// Keys returns the keys in force and their generation, a number that
-// changes with every Update that changes a key. A request sent with keys
-// of generation g and refused after Keys reports another generation was
-// refused under replaced keys. The zero Credentials returns zero keys and
-// generation 0.
+// Keys returns the keys in force and their generation, which changes with
+// every Update that changes a key: a request sent under generation g and
+// refused after Keys reports another was refused under replaced keys.
 func (c *Credentials) Keys() (apiKey, secretKey APIKey, generation uint64) {
 	ks := c.load()
 	return ks.apiKey, ks.secretKey, ks.gen
@@ -143,8 +121,7 @@ func kindOf(k APIKey) string {
 	return keys.Publishable.String()
 }
 
-// String shows the previews of the keys and the generation:
-// "pecta.Credentials{key: pk_live_...x7f9, signing: sk_live_...Qq0P, generation: 2}".
+// String shows the keys' previews and the generation.
 func (c *Credentials) String() string {
 	ks := c.load()
 	s := "pecta.Credentials{key: " + ks.apiKey.Preview()
@@ -154,7 +131,7 @@ func (c *Credentials) String() string {
 	return s + ", generation: " + strconv.FormatUint(ks.gen, 10) + "}"
 }
 
-// GoString is String: Credentials has no Go literal.
+// GoString is String.
 func (c *Credentials) GoString() string { return c.String() }
 
 // Format prints String for every verb (%q: quoted).
@@ -176,8 +153,7 @@ func (c *Credentials) LogValue() slog.Value {
 	)
 }
 
-// MarshalJSON encodes the previews and the generation, never a key:
-// {"api_key":"pk_live_...x7f9","secret_key":"","generation":1}.
+// MarshalJSON encodes the previews and the generation.
 func (c *Credentials) MarshalJSON() ([]byte, error) {
 	ks := c.load()
 	return json.Marshal(struct {

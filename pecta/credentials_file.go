@@ -8,28 +8,11 @@ import (
 )
 
 // UpdateFromFiles reads the keys from files, as a secret store mounts
-// them (a Kubernetes secret volume, a Vault agent): the API key from
-// apiKeyFile and, unless secretKeyFile is "", the secret key from
-// secretKeyFile, one key per file, surrounding white space ignored. It
-// then updates c with them as Update does: keys that did not change
-// change nothing, not even the generation, so it may be called on a
-// timer; a malformed key or an unreadable file leaves the keys in force.
-// A zero Credentials may be filled this way. Errors name the file, never
-// its content.
-//
-//	creds := new(pecta.Credentials)
-//	if err := creds.UpdateFromFiles("/var/run/secrets/pecta/api-key", "/var/run/secrets/pecta/secret-key"); err != nil { ... }
-//	go func() {
-//		for range time.Tick(time.Minute) { // or on a file-change notification
-//			if err := creds.UpdateFromFiles(...); err != nil {
-//				log.Error("pecta keys not reloaded", "error", err)
-//			}
-//		}
-//	}()
-//
-// The two files are read one after the other: when a store replaces both,
-// a read between the two writes sees one new key and one old one, both
-// still live during a rotation, and the next read sees both new.
+// them (a Kubernetes secret volume, a Vault agent), one key per file
+// (secretKeyFile "" for none), and updates c as Update does. Unchanged keys
+// change nothing, so it may be called on a timer; an unreadable file or a
+// malformed key leaves the keys in force; errors name the file, never its
+// content. docs/keys.md shows it on a timer.
 func (c *Credentials) UpdateFromFiles(apiKeyFile, secretKeyFile string) error {
 	apiKey, err := readKeyFile(apiKeyFile)
 	if err != nil {

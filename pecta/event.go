@@ -28,20 +28,12 @@ const (
 	maxWireUnix = wire.MaxUnix // 9999-12-31T23:59:59Z
 )
 
-// Event is one agent output's metadata, as sent to POST /v1/ingest.
-//
-// It has no field for the agent's input, its output or gate details: only
-// metadata leaves the process, so a payload can never be sent by mistake.
-//
-// An event passes only when every gate passed or was skipped: with gates,
-// Passed is derived from them (false, the zero value, may mean "unset"),
-// and Passed true next to a failed gate is refused. Without gates, Passed
-// is sent as set. To record a failure no gate caught, add a failed gate.
-//
-// MarshalJSON validates and writes the wire form (what Ingest and the
-// telemetry emitter send); UnmarshalJSON reads it back and validates. The
-// round trip gives e back with Passed derived, the Timestamp in UTC at
-// millisecond precision, and an empty Gates as nil.
+// Event is one agent output's metadata, as sent to POST /v1/ingest: it
+// has no field for input, output or gate details, so a payload cannot be
+// sent by mistake. With gates, Passed is derived from them (every gate
+// passed or was skipped) and Passed true next to a failed gate is refused;
+// without gates it is sent as set. Its JSON is the wire form, validated
+// both ways (Timestamp at millisecond precision, UTC).
 type Event struct {
 	AgentID        string       // required, 1..200 characters, valid UTF-8
 	Tool           string       // optional, at most 200 characters, valid UTF-8

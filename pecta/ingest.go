@@ -7,11 +7,9 @@ import (
 )
 
 // Ingest sends 1..100 events, validated locally, in one POST /v1/ingest,
-// signed under the secret key (WithSecretKey, WithCredentials). Retries
-// resend the same bytes, so a lost answer can deliver a batch twice; a
-// retry after an Update of the credentials carries the new Bearer key and
-// the signature under the new secret. For telemetry from hot paths use
-// package telemetry.
+// signed under the secret key if there is one. Retries resend the same
+// bytes, so a lost answer can deliver a batch twice. For telemetry from hot
+// paths use package telemetry.
 func (c *Client) Ingest(ctx context.Context, events []Event) (*IngestResult, error) {
 	if len(events) == 0 {
 		return nil, &ValidationError{Field: "events", Reason: "at least 1 event is required"}

@@ -30,12 +30,10 @@ type settings struct {
 	maxWait       time.Duration
 }
 
-// WithBaseURL points the client at another server (a proxy, a test server)
-// instead of DefaultBaseURL: scheme://host[:port], optionally with the path
-// prefix a proxy mounts the API under; the client appends /v1/... itself.
-// NewClient refuses an API version segment ("https://api.pecta.ai/v1"), a
-// query, a fragment and userinfo, naming the URL to use instead, and
-// http:// to a host other than loopback unless WithInsecureHTTP is set.
+// WithBaseURL points the client at another server (a proxy, a test
+// server): scheme://host[:port] and an optional path prefix, without /v1,
+// query, fragment or userinfo; http:// only to loopback unless
+// WithInsecureHTTP.
 func WithBaseURL(u string) Option {
 	return func(s *settings) error { s.baseURL = u; return nil }
 }
@@ -54,11 +52,8 @@ func WithHTTPClient(h *http.Client) Option {
 }
 
 // WithSecretKey gives the client an sk_live_ key used only to sign Ingest
-// bodies: X-Pecta-Signature: sha256=<hex>, the HMAC-SHA256 of the exact
-// body. The key never travels and enables nothing else (key management
-// needs a client created with it). The signature proves integrity and
-// origin, not freshness: it binds no timestamp or nonce, so it does not
-// protect against replay.
+// bodies (X-Pecta-Signature: HMAC-SHA256 of the exact body; integrity, not
+// freshness). The key never travels and enables nothing else.
 func WithSecretKey(sk string) Option {
 	return func(s *settings) error {
 		kind, err := keys.Parse(sk)
@@ -74,12 +69,8 @@ func WithSecretKey(sk string) Option {
 }
 
 // WithCredentials makes the client read its keys from c on every request
-// attempt: the Bearer key, and the secret key that signs Ingest bodies. An
-// Update of c applies to the next attempt of every call, including calls
-// in progress. The keys of c replace NewClient's apiKey, which may then be
-// "", and WithSecretKey's key, whatever the order of the options (so that
-// pectatest's Server.Client(pecta.WithCredentials(c)) reads c). Credentials
-// may be shared by clients and emitters.
+// attempt (the Bearer key and the signing secret), instead of NewClient's
+// apiKey (which may then be "") and WithSecretKey's key.
 func WithCredentials(c *Credentials) Option {
 	return func(s *settings) error {
 		if c == nil {
