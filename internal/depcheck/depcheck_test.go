@@ -23,6 +23,8 @@ var (
 	bbolt   = forbidden{"bbolt", []string{"go.etcd.io/bbolt"}}
 	gjson   = forbidden{"gjson", []string{"github.com/tidwall/"}}
 	testify = forbidden{"testify", []string{"github.com/stretchr/"}}
+	otel    = forbidden{"OpenTelemetry", []string{"go.opentelemetry.io/"}}
+	prom    = forbidden{"Prometheus client", []string{"github.com/prometheus/"}}
 )
 
 // programs lists what a program that imports only pkg must not compile.
@@ -32,11 +34,11 @@ var programs = []struct {
 }{
 	{
 		pkg:    module + "/pecta",
-		forbid: []forbidden{redis, bbolt, gjson, testify},
+		forbid: []forbidden{redis, bbolt, gjson, testify, otel, prom},
 	},
 	{
 		pkg:    module + "/telemetry",
-		forbid: []forbidden{redis, bbolt, gjson, testify},
+		forbid: []forbidden{redis, bbolt, gjson, testify, otel, prom},
 	},
 }
 
@@ -87,21 +89,30 @@ func TestInternalDependsOnNothingAbove(t *testing.T) {
 	}
 }
 
-// A user of the root module never downloads a Redis client: no module of
-// its graph is one.
-func TestRootModuleGraphHasNoRedis(t *testing.T) {
+// A user of the root module never downloads a Redis client, OpenTelemetry
+// or client_golang: no module of its graph is one.
+func TestRootModuleGraphHasNoAdapterDeps(t *testing.T) {
 	trackModuleFiles(t)
 	out := goCmd(t, "", "list", "-m", "all")
-	var found []string
-	for _, line := range strings.Split(string(out), "\n") {
-		mod, _, _ := strings.Cut(line, " ")
-		if redis.match(mod + "/") {
-			found = append(found, "  "+line)
+	for _, f := range []struct {
+		forbidden
+		home string
+	}{
+		{redis, "telemetry/redisbudget"},
+		{otel, "telemetry/otelmetrics"},
+		{prom, "telemetry/promcollector"},
+	} {
+		var found []string
+		for _, line := range strings.Split(string(out), "\n") {
+			mod, _, _ := strings.Cut(line, " ")
+			if f.match(mod + "/") {
+				found = append(found, "  "+line)
+			}
 		}
-	}
-	if len(found) > 0 {
-		t.Errorf("the root module's graph holds a Redis client (it belongs in telemetry/redisbudget's go.mod):\n%s",
-			strings.Join(found, "\n"))
+		if len(found) > 0 {
+			t.Errorf("the root module's graph holds %s modules (they belong in %s's go.mod):\n%s",
+				f.name, f.home, strings.Join(found, "\n"))
+		}
 	}
 }
 
