@@ -2,7 +2,8 @@
 // telemetry pipeline from Track to a loopback pectatest server (throughput
 // and CPU per delivered event against the cost floor of encoding, signing
 // and posting a batch), Track latency percentiles while batches are sent and
-// while the server is stalled or down, memory during a long outage, and the
+// while the server is stalled or down, the same with a metrics reader
+// polling the emitter at 10 Hz, memory during a long outage, and the
 // overhead of pecta.Client over a bare net/http request.
 //
 // Everything is in _test.go files: the benchmarks run only with -bench, and
