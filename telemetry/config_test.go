@@ -1,10 +1,8 @@
-package telemetry
+package telemetry_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"strings"
@@ -12,41 +10,42 @@ import (
 	"time"
 
 	"github.com/pecta-ai/pecta-go/pecta"
+	"github.com/pecta-ai/pecta-go/telemetry"
 )
 
 func TestConfigErrors(t *testing.T) {
-	base := func() Config {
-		return Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), BaseURL: "http://127.0.0.1:1"}
+	base := func() telemetry.Config {
+		return telemetry.Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), BaseURL: "http://127.0.0.1:1"}
 	}
 	tests := []struct {
 		name  string
-		edit  func(*Config)
+		edit  func(*telemetry.Config)
 		field string
 	}{
-		{"no key", func(c *Config) { c.PublishableKey = pecta.NewAPIKey("") }, "PublishableKey"},
-		{"secret as publishable", func(c *Config) { c.PublishableKey = pecta.NewAPIKey(testSK) }, "PublishableKey"},
-		{"malformed publishable", func(c *Config) { c.PublishableKey = pecta.NewAPIKey("pk_live_short") }, "PublishableKey"},
-		{"publishable as secret", func(c *Config) { c.SecretKey = pecta.NewAPIKey(testPK) }, "SecretKey"},
-		{"malformed secret", func(c *Config) { c.SecretKey = pecta.NewAPIKey(testSK + "x") }, "SecretKey"},
-		{"bad URL", func(c *Config) { c.BaseURL = "ftp://x" }, "BaseURL"},
-		{"plaintext remote", func(c *Config) { c.BaseURL = "http://example.com" }, "BaseURL"},
-		{"URL credentials", func(c *Config) { c.BaseURL = "https://u:p@example.com" }, "BaseURL"},
-		{"batch too big", func(c *Config) { c.BatchSize = 101 }, "BatchSize"},
-		{"batch negative", func(c *Config) { c.BatchSize = -1 }, "BatchSize"},
-		{"interval negative", func(c *Config) { c.FlushInterval = -time.Second }, "FlushInterval"},
-		{"queue too small", func(c *Config) { c.MaxQueueBytes = 1000 }, "MaxQueueBytes"},
-		{"overflow", func(c *Config) { c.Overflow = 7 }, "Overflow"},
-		{"sample > 1", func(c *Config) { c.SampleRate = 1.5 }, "SampleRate"},
-		{"sample NaN", func(c *Config) { c.SampleRate = math.NaN() }, "SampleRate"},
-		{"budget negative", func(c *Config) { c.RetryBudget = -1 }, "RetryBudget"},
-		{"backoff order", func(c *Config) { c.RetryWaitMin, c.RetryWaitMax = time.Second, time.Millisecond }, "RetryWaitMax"},
+		{"no key", func(c *telemetry.Config) { c.PublishableKey = pecta.NewAPIKey("") }, "PublishableKey"},
+		{"secret as publishable", func(c *telemetry.Config) { c.PublishableKey = pecta.NewAPIKey(testSK) }, "PublishableKey"},
+		{"malformed publishable", func(c *telemetry.Config) { c.PublishableKey = pecta.NewAPIKey("pk_live_short") }, "PublishableKey"},
+		{"publishable as secret", func(c *telemetry.Config) { c.SecretKey = pecta.NewAPIKey(testPK) }, "SecretKey"},
+		{"malformed secret", func(c *telemetry.Config) { c.SecretKey = pecta.NewAPIKey(testSK + "x") }, "SecretKey"},
+		{"bad URL", func(c *telemetry.Config) { c.BaseURL = "ftp://x" }, "BaseURL"},
+		{"plaintext remote", func(c *telemetry.Config) { c.BaseURL = "http://example.com" }, "BaseURL"},
+		{"URL credentials", func(c *telemetry.Config) { c.BaseURL = "https://u:p@example.com" }, "BaseURL"},
+		{"batch too big", func(c *telemetry.Config) { c.BatchSize = 101 }, "BatchSize"},
+		{"batch negative", func(c *telemetry.Config) { c.BatchSize = -1 }, "BatchSize"},
+		{"interval negative", func(c *telemetry.Config) { c.FlushInterval = -time.Second }, "FlushInterval"},
+		{"queue too small", func(c *telemetry.Config) { c.MaxQueueBytes = 1000 }, "MaxQueueBytes"},
+		{"overflow", func(c *telemetry.Config) { c.Overflow = 7 }, "Overflow"},
+		{"sample > 1", func(c *telemetry.Config) { c.SampleRate = 1.5 }, "SampleRate"},
+		{"sample NaN", func(c *telemetry.Config) { c.SampleRate = math.NaN() }, "SampleRate"},
+		{"budget negative", func(c *telemetry.Config) { c.RetryBudget = -1 }, "RetryBudget"},
+		{"backoff order", func(c *telemetry.Config) { c.RetryWaitMin, c.RetryWaitMax = time.Second, time.Millisecond }, "RetryWaitMax"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := base()
 			tt.edit(&c)
-			e, err := New(c)
-			var ce *ConfigError
+			e, err := telemetry.New(c)
+			var ce *telemetry.ConfigError
 			if !errors.As(err, &ce) || ce.Field != tt.field {
 				if e != nil {
 					e.Close(t.Context())
@@ -60,90 +59,116 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	e, err := New(Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://example.com", InsecureHTTP: true})
+	e, err := telemetry.New(telemetry.Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://example.com", InsecureHTTP: true})
 	if err != nil {
 		t.Fatalf("InsecureHTTP: %v", err)
 	}
 	e.Close(t.Context())
 }
 
-func TestDefaults(t *testing.T) {
-	c := Config{PublishableKey: pecta.NewAPIKey(testPK)}
-	s, err := c.settings()
+// FlushInterval: 5 (meant as seconds) used to be accepted as 5ns and spin.
+func TestDurationUnitMistakesRefused(t *testing.T) {
+	tests := []struct {
+		field string
+		edit  func(*telemetry.Config)
+		hint  string
+	}{
+		{"FlushInterval", func(c *telemetry.Config) { c.FlushInterval = 1 }, "1*time.Second"},
+		{"FlushInterval", func(c *telemetry.Config) { c.FlushInterval = 5 }, "5*time.Second"},
+		{"FlushInterval", func(c *telemetry.Config) { c.FlushInterval = 500_000 }, "500000*time.Millisecond"},
+		{"RequestTimeout", func(c *telemetry.Config) { c.RequestTimeout = 10 }, "10*time.Second"},
+		{"RetryBudget", func(c *telemetry.Config) { c.RetryBudget = 120 }, "120*time.Second"},
+		{"RetryWaitMin", func(c *telemetry.Config) { c.RetryWaitMin = 1 }, "time.Second"},
+		{"RetryWaitMax", func(c *telemetry.Config) { c.RetryWaitMin, c.RetryWaitMax = time.Millisecond, 8 }, "time.Second"},
+		{"RetryAfterCap", func(c *telemetry.Config) { c.RetryAfterCap = 30 }, "30*time.Second"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			cfg := telemetry.Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1"}
+			tt.edit(&cfg)
+			e, err := telemetry.New(cfg)
+			var ce *telemetry.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tt.field || !strings.Contains(err.Error(), tt.hint) {
+				if e != nil {
+					e.Close(t.Context())
+				}
+				t.Fatalf("New = %v, want a ConfigError on %s suggesting %s", err, tt.field, tt.hint)
+			}
+		})
+	}
+	// the minimums themselves are accepted
+	e, err := telemetry.New(telemetry.Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1",
+		FlushInterval: 10 * time.Millisecond, RequestTimeout: 10 * time.Millisecond, RetryBudget: 10 * time.Millisecond,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond, RetryAfterCap: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.batchSize != 100 || s.flushInterval != 5*time.Second || s.maxQueueBytes != 8<<20 ||
-		s.overflow != DropNewest || s.sampleRate != 1 || s.requestsPerMin != 500 ||
-		s.retryAfterCap != time.Minute || s.sampling != samplingAdaptive || s.budget == nil || s.baseURL != pecta.DefaultBaseURL || s.logger != nil {
-		t.Fatalf("defaults %+v", s)
-	}
-}
-
-func TestRedaction(t *testing.T) {
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := newServer(t)
-	cfg := fastConfig(srv)
-	cfg.Logger = logger
-	cfg.MaxRetries = 1
-	e := mustNew(t, cfg)
-	srv.FailNext(2, 503, 0) // some logging
-	trackAll(t, e, 1, 3)
-	_ = e.Flush(t.Context())
-	// Close joins the senders, so nothing writes to logs any more: Flush
-	// returns when batches are settled, before their log lines are written.
-	_ = closeNow(t, e, 5*time.Second)
-
-	var out strings.Builder
-	for _, v := range []any{cfg, &cfg, e} {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-			fmt.Fprintf(&out, verb+"\n", v)
-		}
-	}
-	fmt.Fprintln(&out, e.String(), e.GoString())
-	logger.Info("config", "cfg", cfg, "emitter", e)
-	_, err := New(Config{PublishableKey: pecta.NewAPIKey(testSK)})
-	fmt.Fprintln(&out, err)
-	st := e.Stats()
-	fmt.Fprintf(&out, "%v %+v\n", st, st)
-	all := out.String() + logs.String()
-	for _, k := range []string{testPK, testSK, testPK[8:], testSK[8:], testSK[8:20]} {
-		if strings.Contains(all, k) {
-			t.Fatalf("output contains key material %q:\n%s", k, all)
-		}
-	}
-	if !strings.Contains(all, "pk_live_...aaa1") || !strings.Contains(all, "sk_live_...bbb2") {
-		t.Fatalf("no previews in output:\n%s", all)
-	}
-	if !strings.Contains(logs.String(), "retrying") {
-		t.Fatalf("expected retry logs, got %s", logs.String())
+	if err := e.Close(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 }
 
 // A duration given as a bare number is a unit mistake: the hint names the
 // unit that is valid and nearer the field's default.
 func TestDurationHintNamesTheUnit(t *testing.T) {
-	base := Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1"}
+	base := telemetry.Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1"}
 	tests := []struct {
-		edit func(*Config)
+		edit func(*telemetry.Config)
 		want string
 	}{
-		{func(c *Config) { c.RetryWaitMin = 250 }, "250*time.Millisecond"}, // default 250ms
-		{func(c *Config) { c.RetryWaitMax = 8 }, "8*time.Second"},          // default 8s
-		{func(c *Config) { c.FlushInterval = 5 }, "5*time.Second"},         // 5ms is below the minimum
-		{func(c *Config) { c.RequestTimeout = 10 }, "10*time.Second"},
-		{func(c *Config) { c.RetryBudget = 120 }, "120*time.Second"},
-		{func(c *Config) { c.FlushInterval = 500 }, "500*time.Millisecond"},
+		{func(c *telemetry.Config) { c.RetryWaitMin = 250 }, "250*time.Millisecond"}, // default 250ms
+		{func(c *telemetry.Config) { c.RetryWaitMax = 8 }, "8*time.Second"},          // default 8s
+		{func(c *telemetry.Config) { c.FlushInterval = 5 }, "5*time.Second"},         // 5ms is below the minimum
+		{func(c *telemetry.Config) { c.RequestTimeout = 10 }, "10*time.Second"},
+		{func(c *telemetry.Config) { c.RetryBudget = 120 }, "120*time.Second"},
+		{func(c *telemetry.Config) { c.FlushInterval = 500 }, "500*time.Millisecond"},
 	}
 	for _, tt := range tests {
 		c := base
 		tt.edit(&c)
-		_, err := New(c)
-		var ce *ConfigError
+		_, err := telemetry.New(c)
+		var ce *telemetry.ConfigError
 		if !errors.As(err, &ce) || !strings.Contains(ce.Reason, tt.want) {
 			t.Errorf("%v: want a hint of %s", err, tt.want)
 		}
+	}
+}
+
+func TestInsecureHTTPErrorNamesTheField(t *testing.T) {
+	_, err := telemetry.New(telemetry.Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://example.com"})
+	var ce *telemetry.ConfigError
+	if !errors.As(err, &ce) || ce.Field != "BaseURL" || !strings.Contains(err.Error(), "InsecureHTTP") ||
+		strings.Contains(err.Error(), "WithInsecureHTTP") {
+		t.Fatalf("New = %v, want a BaseURL error naming the InsecureHTTP field", err)
+	}
+}
+
+// A base URL with the API version, a query or a fragment is refused at
+// construction, naming the fix (the check is the client's, shared).
+func TestBaseURLWithPathRefused(t *testing.T) {
+	srv := newServer(t)
+	for _, u := range []string{srv.URL + "/v1", srv.URL + "/v1/", srv.URL + "?x=1", srv.URL + "#top"} {
+		cfg := testConfig(srv)
+		cfg.BaseURL = u
+		e, err := telemetry.New(cfg)
+		var ce *telemetry.ConfigError
+		if !errors.As(err, &ce) || ce.Field != "BaseURL" || !strings.Contains(err.Error(), `use "`+srv.URL+`"`) {
+			if e != nil {
+				e.Close(t.Context())
+			}
+			t.Fatalf("New(BaseURL %q) = %v, want a BaseURL error naming %s", u, err, srv.URL)
+		}
+	}
+	cfg := testConfig(srv)
+	cfg.MaxRetries = pecta.NoRetries
+	e := mustNew(t, cfg)
+	srv.FailNext(1, 503, 0)
+	trackAll(t, e, 1, 1)
+	if err := e.Flush(t.Context()); !errors.Is(err, pecta.ErrServer) {
+		t.Fatalf("Flush with NoRetries after a 503 = %v", err)
+	}
+	if n := len(ingestRequests(srv)); n != 1 {
+		t.Fatalf("%d requests with NoRetries", n)
 	}
 }
 
@@ -151,8 +176,8 @@ func TestDurationHintNamesTheUnit(t *testing.T) {
 // callbacks, clients and interfaces, and a JSON file with full keys
 // decodes into one (Overflow by name).
 func TestConfigJSON(t *testing.T) {
-	cfg := Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), Overflow: DropOldest,
-		FlushInterval: time.Second, OnDrop: func(DropReport) {}, Logger: slog.Default()}
+	cfg := telemetry.Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), Overflow: telemetry.DropOldest,
+		FlushInterval: time.Second, OnDrop: func(telemetry.DropReport) {}, Logger: slog.Default()}
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -166,11 +191,11 @@ func TestConfigJSON(t *testing.T) {
 		t.Fatalf("json shows a key: %s", b)
 	}
 	in := `{"PublishableKey":"` + testPK + `","Overflow":"drop_oldest","BatchSize":10,"FlushInterval":2000000000}`
-	var back Config
+	var back telemetry.Config
 	if err := json.Unmarshal([]byte(in), &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.PublishableKey != pecta.NewAPIKey(testPK) || back.Overflow != DropOldest || back.BatchSize != 10 || back.FlushInterval != 2*time.Second {
+	if back.PublishableKey != pecta.NewAPIKey(testPK) || back.Overflow != telemetry.DropOldest || back.BatchSize != 10 || back.FlushInterval != 2*time.Second {
 		t.Fatalf("decoded %+v", back)
 	}
 	if err := json.Unmarshal([]byte(`{"Overflow":"drop_all"}`), &back); err == nil {
@@ -180,7 +205,7 @@ func TestConfigJSON(t *testing.T) {
 
 // NewNop's emitter accepts everything, sends nothing and reports nothing.
 func TestNop(t *testing.T) {
-	e := NewNop()
+	e := telemetry.NewNop()
 	ev := event("a", 1)
 	if e.Track(ev) != nil || e.Track(nil) != nil || e.TrackResult(nil) != nil {
 		t.Fatal("Track on the nop emitter refused an event")
@@ -188,7 +213,7 @@ func TestNop(t *testing.T) {
 	if e.Flush(t.Context()) != nil || e.Close(t.Context()) != nil || e.Close(t.Context()) != nil {
 		t.Fatal("Flush or Close on the nop emitter failed")
 	}
-	if !errors.Is(e.SyncSpool(t.Context()), ErrNoSpool) || e.Stats().Tracked != 0 || e.AgentSampleRate("a") != 1 {
+	if !errors.Is(e.SyncSpool(t.Context()), telemetry.ErrNoSpool) || e.Stats().Tracked != 0 || e.AgentSampleRate("a") != 1 {
 		t.Fatalf("nop: %v", e.Stats())
 	}
 	if got := testing.AllocsPerRun(100, func() { _ = e.Track(ev) }); got != 0 {

@@ -6,25 +6,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"runtime"
 	"strconv"
-	"sync/atomic"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/pecta-ai/pecta-go/pecta"
-	"github.com/pecta-ai/pecta-go/pecta/pectatest"
 )
 
-func TestMain(m *testing.M) {
-	if code := killChildMain(); code >= 0 { // spool_kill_test.go: a kill-test child
-		os.Exit(code)
-	}
-	goleak.VerifyTestMain(m)
-}
+// Helpers of the package's own tests. The fixtures that the external tests
+// (package telemetry_test) use too are exported to them by export_test.go.
 
 // Fixed keys for tests: easy to search for in output.
 const (
@@ -53,49 +45,14 @@ func event(agent string, seq int) *pecta.Event {
 	}
 }
 
-// fastConfig is a Config for tests against srv: quick retries, no pacing.
-func fastConfig(srv *pectatest.Server) Config {
-	return Config{
-		PublishableKey:    srv.PublishableKey,
-		SecretKey:         srv.SecretKey,
-		BaseURL:           srv.URL,
-		FlushInterval:     50 * time.Millisecond,
-		RetryWaitMin:      5 * time.Millisecond,
-		RetryWaitMax:      50 * time.Millisecond,
-		RequestTimeout:    30 * time.Second, // a retry after a timeout may duplicate a batch: exactly-once tests must not time out on a loaded CI machine
-		RequestsPerMinute: -1,
-		MaxRetries:        50,
-	}
-}
-
-func newServer(t testing.TB, opts ...pectatest.Option) *pectatest.Server {
-	t.Helper()
-	srv := pectatest.NewServer(append([]pectatest.Option{pectatest.WithKeys(testPK, testSK), pectatest.WithoutRateLimits()}, opts...)...)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func mustNew(t testing.TB, cfg Config) *Emitter {
-	t.Helper()
-	e, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.Close(ctx)
-	})
-	return e
-}
-
-// checkInvariant fails t unless Tracked == Sent + Unconfirmed + Dropped +
-// Pending.
+// checkInvariant fails t unless Tracked + Replayed == Sent + Unconfirmed +
+// Dropped + Pending (Replayed is zero without a spool) and Dropped is the
+// sum of DroppedByReason.
 func checkInvariant(t testing.TB, st Stats) {
 	t.Helper()
-	if st.Tracked != st.Sent+st.Unconfirmed+st.Dropped+st.Pending {
-		t.Fatalf("invariant broken: tracked %d != sent %d + unconfirmed %d + dropped %d + pending %d",
-			st.Tracked, st.Sent, st.Unconfirmed, st.Dropped, st.Pending)
+	if st.Tracked+st.Replayed != st.Sent+st.Unconfirmed+st.Dropped+st.Pending {
+		t.Fatalf("invariant broken: tracked %d + replayed %d != sent %d + unconfirmed %d + dropped %d + pending %d (%v)",
+			st.Tracked, st.Replayed, st.Sent, st.Unconfirmed, st.Dropped, st.Pending, st.DroppedByReason)
 	}
 	var sum uint64
 	for _, v := range st.DroppedByReason {
@@ -106,38 +63,73 @@ func checkInvariant(t testing.TB, st Stats) {
 	}
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+// closeNow closes e with a deadline d from now.
+func closeNow(t testing.TB, e *Emitter, d time.Duration) error {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return e.Close(ctx)
+}
+
+// keyMaterial are substrings that must never appear in any output.
+var keyMaterial = []string{testPK, testSK, testPK[8:], testSK[8:], testSK[8:20], testPK[8:20]}
+
+// assertNoKey fails t if out, the output of what, holds key material.
+func assertNoKey(t testing.TB, what, out string) {
+	t.Helper()
+	for _, k := range keyMaterial {
+		if strings.Contains(out, k) {
+			t.Fatalf("%s prints key material %q:\n%s", what, k, out)
 		}
-		poll()
 	}
 }
 
-// sink is a cheap httptest ingest endpoint: it counts the events of each
-// body (by their "agent_id" keys) and accepts them all, unless accept says
-// otherwise.
+// fakeEmitter starts an emitter around send, without HTTP. Its goroutines
+// run until the test closes it.
+func fakeEmitter(t testing.TB, cfg Config, send sendFunc) *Emitter {
+	t.Helper()
+	if cfg.PublishableKey.IsZero() {
+		cfg.PublishableKey = pecta.NewAPIKey(testPK)
+	}
+	set, err := cfg.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newEmitter(set, send)
+}
+
+// acceptAll is a sendFunc that accepts every batch at once.
+func acceptAll(context.Context, []byte, string) (int, error) { return pecta.MaxBatchEvents, nil }
+
+// blockUntilCancelled is a sendFunc that never answers: it returns when the
+// request's context ends.
+func blockUntilCancelled(ctx context.Context, _ []byte, _ string) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+// blockSend stalls every send until block is closed.
+func blockSend(block chan struct{}) sendFunc {
+	return func(ctx context.Context, _ []byte, _ string) (int, error) {
+		select {
+		case <-block:
+		case <-ctx.Done():
+		}
+		return 1, nil
+	}
+}
+
+// sink is a cheap httptest ingest endpoint for the benchmarks: it accepts
+// every event of each body (counted by their "agent_id" keys).
 type sink struct {
-	srv      *httptest.Server
-	requests atomic.Int64
-	events   atomic.Int64
-	accept   func(n int) int // accepted for a batch of n; nil = n
+	srv *httptest.Server
 }
 
 func newSink(t testing.TB) *sink {
 	s := &sink{}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		s.requests.Add(1)
 		n := bytes.Count(body, []byte(`{"agent_id":`))
-		if s.accept != nil {
-			n = s.accept(n)
-		}
-		s.events.Add(int64(n))
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = w.Write([]byte(`{"accepted":` + strconv.Itoa(n) + `,"reputation_updates":[]}`))
@@ -146,8 +138,34 @@ func newSink(t testing.TB) *sink {
 	return s
 }
 
-// poll yields while polling a condition.
-func poll() {
-	runtime.Gosched()
-	<-time.After(time.Millisecond)
+// newWithProbeBounds is New with the interval between the probes of a key
+// the server refused bounded by min and max (Config does not set them).
+func newWithProbeBounds(cfg Config, min, max time.Duration) (*Emitter, error) {
+	set, err := cfg.settings()
+	if err != nil {
+		return nil, err
+	}
+	set.authProbeMin, set.authProbeMax = min, max
+	send, own, err := newClientSender(&set)
+	if err != nil {
+		return nil, err
+	}
+	e := startEmitter(set, nil, send)
+	e.life.ownHTTP = own
+	return e, nil
+}
+
+// advanceUntil moves the clock of the testing/synctest bubble it runs in
+// on a millisecond at a time, letting the bubble's goroutines run at each
+// step, until cond holds; it fails t if that takes longer than max on the
+// bubble's clock.
+func advanceUntil(t testing.TB, max time.Duration, what string, cond func() bool) {
+	t.Helper()
+	start := time.Now()
+	for synctest.Wait(); !cond(); synctest.Wait() {
+		if time.Since(start) > max {
+			t.Fatalf("no %s after %v", what, max)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

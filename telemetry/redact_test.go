@@ -1,113 +1,54 @@
-package telemetry
+package telemetry_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/pecta-ai/pecta-go/pecta"
+	"github.com/pecta-ai/pecta-go/telemetry"
 )
 
-// keyMaterial are substrings that must never appear in any output.
-var keyMaterial = []string{testPK, testSK, testPK[8:], testSK[8:], testSK[8:20], testPK[8:20]}
-
-func assertNoKey(t *testing.T, what, out string) {
-	t.Helper()
-	for _, k := range keyMaterial {
-		if strings.Contains(out, k) {
-			t.Fatalf("%s prints key material %q:\n%s", what, k, out)
-		}
-	}
-}
-
-// fakeT records a testify failure message instead of failing.
-type fakeT struct{ msg strings.Builder }
-
-func (f *fakeT) Errorf(format string, args ...any) { fmt.Fprintf(&f.msg, format, args...) }
-func (f *fakeT) FailNow()                          {}
-
-func keyedConfig() Config {
-	return Config{
-		PublishableKey: pecta.NewAPIKey(testPK),
-		SecretKey:      pecta.NewAPIKey(testSK),
-		BaseURL:        "http://127.0.0.1:1",
-		HTTPClient:     &http.Client{Timeout: time.Second},
-		OnDrop:         func(DropReport) {},
-		OnError:        func(error) {},
-		Logger:         slog.New(slog.DiscardHandler),
-	}
-}
-
-// Every printer a user may point at a Config, an Emitter or a struct
-// holding them in unexported fields shows previews only (pecta.APIKey has
-// the same tests of its own).
-func TestKeysNeverPrint(t *testing.T) {
-	cfg := keyedConfig()
-	e := fakeEmitter(t, Config{PublishableKey: pecta.NewAPIKey(testPK), SecretKey: pecta.NewAPIKey(testSK), RequestsPerMinute: -1},
-		func(_ context.Context, _ []byte, _ string) (int, error) { return 1, nil })
-	// printing an emitter's fields races with its goroutines: close it first
-	if err := e.Close(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	type holder struct {
-		Public Config
-		hidden Config
-		em     *Emitter
-	}
-	h := holder{Public: cfg, hidden: cfg, em: e}
-	values := map[string]any{
-		"Config": cfg, "*Config": &cfg, "holder": h, "*holder": &h, "Emitter": e,
-		"Emitter deref": reflect.ValueOf(e).Elem(), // %+v of *e, without copying its locks
-		"settings":      e.set,
-	}
-	for name, v := range values {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
-			assertNoKey(t, name+" "+verb, fmt.Sprintf(verb, v))
-		}
-	}
-	if got := fmt.Sprint(e); got != "telemetry.Emitter{base: https://api.pecta.ai, key: pk_live_...aaa1, signing: sk_live_...bbb2, closed}" {
-		t.Fatalf("Emitter prints %q", got)
-	}
-
-	// testify: the failure message of two different Configs (go-spew
-	// dumps with methods disabled, following pointers)
-	other := keyedConfig()
-	other.BatchSize = 7
-	ft := &fakeT{}
-	require.Equal(ft, cfg, other)
-	if !strings.Contains(ft.msg.String(), "BatchSize") {
-		t.Fatalf("testify message has no diff:\n%s", ft.msg.String())
-	}
-	assertNoKey(t, "testify diff", ft.msg.String())
-	ft = &fakeT{}
-	require.Equal(ft, h, holder{})
-	assertNoKey(t, "testify diff of a holder", ft.msg.String())
-
-	// slog, text and JSON handlers, direct and nested
+func TestRedaction(t *testing.T) {
 	var logs bytes.Buffer
-	for _, hd := range []slog.Handler{slog.NewTextHandler(&logs, nil), slog.NewJSONHandler(&logs, nil)} {
-		slog.New(hd).Info("cfg", "cfg", cfg, "holder", h, "key", cfg.SecretKey, "emitter", e)
-	}
-	assertNoKey(t, "slog", logs.String())
-	if strings.Contains(logs.String(), "!ERROR") || !strings.Contains(logs.String(), "sk_live_...bbb2") {
-		t.Fatalf("slog output:\n%s", logs.String())
-	}
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := newServer(t)
+	cfg := testConfig(srv)
+	cfg.Logger = logger
+	cfg.MaxRetries = 1
+	e := mustNew(t, cfg)
+	srv.FailNext(2, 503, 0) // some logging
+	trackAll(t, e, 1, 3)
+	_ = e.Flush(t.Context())
+	// Close joins the senders, so nothing writes to logs any more: Flush
+	// returns when batches are settled, before their log lines are written.
+	_ = closeNow(t, e, 5*time.Second)
 
-	// encoding/json: a Config and a struct holding one marshal
-	for _, v := range []any{cfg, &cfg, h} {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatalf("json.Marshal(%T): %v", v, err)
+	var out strings.Builder
+	for _, v := range []any{cfg, &cfg, e} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			fmt.Fprintf(&out, verb+"\n", v)
 		}
-		assertNoKey(t, "json", string(b))
+	}
+	fmt.Fprintln(&out, e.String(), e.GoString())
+	logger.Info("config", "cfg", cfg, "emitter", e)
+	_, err := telemetry.New(telemetry.Config{PublishableKey: pecta.NewAPIKey(testSK)})
+	fmt.Fprintln(&out, err)
+	st := e.Stats()
+	fmt.Fprintf(&out, "%v %+v\n", st, st)
+	all := out.String() + logs.String()
+	for _, k := range []string{testPK, testSK, testPK[8:], testSK[8:], testSK[8:20]} {
+		if strings.Contains(all, k) {
+			t.Fatalf("output contains key material %q:\n%s", k, all)
+		}
+	}
+	if !strings.Contains(all, "pk_live_...aaa1") || !strings.Contains(all, "sk_live_...bbb2") {
+		t.Fatalf("no previews in output:\n%s", all)
+	}
+	if !strings.Contains(logs.String(), "retrying") {
+		t.Fatalf("expected retry logs, got %s", logs.String())
 	}
 }

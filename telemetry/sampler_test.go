@@ -1,28 +1,18 @@
 package telemetry
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/pecta-ai/pecta-go/pecta"
+	"github.com/pecta-ai/pecta-go/pecta/gate"
+	"github.com/stretchr/testify/require"
 )
 
-// fixedBudget grants a constant rate and never waits.
-type fixedBudget struct{ rate float64 }
-
-func (b fixedBudget) Wait(ctx context.Context) error         { return ctx.Err() }
-func (b fixedBudget) Observe(bool, time.Duration)            {}
-func (b fixedBudget) Grant(context.Context, float64) float64 { return b.rate }
-func (b fixedBudget) State() BudgetState                     { return BudgetState{Name: "fixed", Rate: b.rate} }
 func offer(s *sampler, agent string, n int) (kept int) {
 	for range n {
 		if s.keep(agent, goroutineHint()) {
@@ -113,222 +103,51 @@ func TestSamplerFixedAndOff(t *testing.T) {
 	require.Error(t, err)
 }
 
-// End to end through pectatest: a heavy agent is sampled down, a light one
-// keeps every event, and the pass rates the server sees are the true ones.
-func TestAdaptiveSamplingUnbiased(t *testing.T) {
-	srv := newServer(t)
-	cfg := fastConfig(srv)
-	cfg.Budget = fixedBudget{rate: 10} // 1000 events/s
-	e := mustNew(t, cfg)
-	truth := map[string]float64{"heavy": 0.3, "medium": 0.7, "light": 0.9}
-	perSec := map[string]int{"heavy": 10000, "medium": 1000, "light": 100}
-	offered := map[string]int{}
-	passed := map[string]int{}
-	ev := &pecta.Event{Tool: "bid", Gates: []pecta.GateResult{{Name: "g", Passed: true}}}
-	rng := rand.New(rand.NewPCG(1, 2))
-	// simulated seconds from an hour ahead: the loop's own calls (real
-	// time) are then ignored by adjust
-	e.samp.mu.Lock()
-	at := time.Now().Add(time.Hour)
-	e.samp.lastAt = at
-	e.samp.mu.Unlock()
-	for sec := range 4 {
-		for a, n := range perSec {
-			ev.AgentID = a
-			for range n {
-				ev.Passed = rng.Float64() < truth[a]
-				ev.Gates[0].Passed = ev.Passed
-				offered[a]++
-				if ev.Passed {
-					passed[a]++
-				}
-				require.NoError(t, e.Track(ev))
-			}
-		}
-		// no backlog: delivery is not what is tested
-		require.NoError(t, e.Flush(context.Background()))
-		at = at.Add(time.Second)
-		e.adjustSampling(at)
-		if sec == 0 {
-			require.Equal(t, 1.0, e.AgentSampleRate("light"))
-			require.InDelta(t, 0.55, e.AgentSampleRate("medium"), 1e-6)
-			require.InDelta(t, 0.055, e.AgentSampleRate("heavy"), 1e-6)
-		}
+// TrackResult samples before it builds the event, as Track does: a result
+// sampled out is counted under "sampled" (even one Track would refuse as
+// invalid), and after Close a result is refused with ErrClosed.
+func TestTrackResultSamplesFirst(t *testing.T) {
+	em := fakeEmitter(t, Config{RequestsPerMinute: -1, SampleRate: 1e-12}, nil)
+	r := rtbResult()
+	for range 1000 {
+		require.NoError(t, em.TrackResult(r))
 	}
-	require.NoError(t, closeNow(t, e, 10*time.Second))
-	st := e.Stats()
-	checkInvariant(t, st)
-	require.Less(t, st.KeptFraction, 0.5)
-	require.Equal(t, st.Sent, uint64(len(srv.Ingested())))
-	got := map[string][2]int{}
-	for _, ev := range srv.Ingested() {
-		c := got[ev.AgentID]
-		c[0]++
-		if ev.Passed {
-			c[1]++
-		}
-		got[ev.AgentID] = c
-	}
-	for a, p := range truth {
-		c := got[a]
-		require.Greater(t, c[0], 350, "%s delivered", a)
-		rate := float64(c[1]) / float64(c[0])
-		true_ := float64(passed[a]) / float64(offered[a])
-		require.InDelta(t, true_, rate, 0.05, "%s pass rate (truth %.2f)", a, p)
-	}
-	// the light agent's first second was kept whole, and every later one
-	require.Equal(t, offered["light"], got["light"][0])
+	require.NoError(t, em.TrackResult(&gate.Result{Gates: make([]gate.GateResult, 3)})) // no agent: sampled out first
+	st := em.Stats()
+	require.Equal(t, uint64(1001), st.DroppedByReason[ReasonSampled], "%v", st)
+	require.Equal(t, uint64(1001), st.Dropped, "%v", st)
+	require.NoError(t, em.Close(context.Background()))
+	require.ErrorIs(t, em.TrackResult(r), ErrClosed)
+	require.Equal(t, uint64(1), em.Stats().DroppedByReason[ReasonClosed])
 }
 
-// Every request carries a full batch when more than a batch is waiting,
-// although the shards seal partial batches.
-func TestFullBatchesWhenBudgetBinds(t *testing.T) {
-	srv := newServer(t)
-	cfg := fastConfig(srv)
-	// 5 requests/s, 500 events/s: a third of what the producers offer, so
-	// the backlog grows past a batch even when a loaded CI machine slows
-	// the producers' 2 ms tickers (at 600/min the margin was 1.5x)
-	cfg.RequestsPerMinute = 300
-	cfg.Budget = NewLocalBudgetAtShare(300) // at once, no slow start
-	cfg.SampleRate = 1
-	cfg.FlushInterval = 30 * time.Millisecond
-	e := mustNew(t, cfg)
-	// three goroutines trickling ~1500 events/s in all: many partial
-	// shard batches sealed by the flush ticker, and a growing backlog
-	const goroutines, n = 3, 1500
-	done := make(chan struct{})
-	for g := range goroutines {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			tick := time.NewTicker(2 * time.Millisecond)
-			defer tick.Stop()
-			ev := event("g"+strconv.Itoa(g), 0)
-			for i := 0; i < n; i += 3 {
-				<-tick.C
-				for range 3 {
-					if err := e.Track(ev); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			}
-		}()
-	}
-	for range goroutines {
-		<-done
-	}
-	require.NoError(t, closeNow(t, e, 20*time.Second))
-	require.Equal(t, goroutines*n, srv.Stats().IngestedEvents)
-	// the first requests (the bucket's burst of 12, then while the backlog
-	// is below a batch) go as soon as a partial batch is sealed, and the
-	// last one carries the rest at Close; from the first full one on, the
-	// backlog exceeds a batch and every request must be full
-	var sizes []int
-	for _, r := range ingestRequests(srv) {
-		sizes = append(sizes, bytes.Count(r.Body, []byte(`"agent_id"`)))
-	}
-	first := 12
-	for first < len(sizes) && sizes[first] < 100 {
-		first++
-	}
-	steady := sizes[first : len(sizes)-1]
-	require.Greater(t, len(steady), 25)
-	sum := 0
-	for _, n := range steady {
-		sum += n
-	}
-	avg := float64(sum) / float64(len(steady))
-	t.Logf("events per request: %v; steady average %.1f", sizes, avg)
-	require.GreaterOrEqual(t, avg, 95.0)
-}
+// The sampling decision is made once per TrackResult, before the event is
+// built: a result sampled out costs no allocation even when building its
+// event would allocate (more than pecta.MaxGates gates), and a SampleRate
+// of 0.5 keeps half the results (sampling twice would keep a quarter).
+func TestTrackResultSamplesOnceBeforeBuilding(t *testing.T) {
+	out := fakeEmitter(t, Config{RequestsPerMinute: -1, SampleRate: 1e-12}, nil)
+	defer out.Close(context.Background())
+	big := &gate.Result{AgentID: "agent-big", Gates: make([]gate.GateResult, pecta.MaxGates+1)}
+	require.NoError(t, out.TrackResult(big))
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := out.TrackResult(big); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs, "a sampled-out result was built")
 
-func TestTakeFull(t *testing.T) {
-	var q queue
-	q.init(100, 4, 1<<20)
-	var total int
-	for _, n := range []int{60, 60, 60, 30, 100} {
-		b := q.newBatch()
-		for i := range n {
-			ev := event("agent-"+strconv.Itoa(total), i)
-			b.rec = appendRecord(b.rec, ev, 1, 0)
-			b.n++
-			total++
-		}
-		b.bytes = int64(len(b.rec))
-		q.push(b)
+	half := fakeEmitter(t, Config{RequestsPerMinute: -1, SampleRate: 0.5, MaxQueueBytes: 64 << 20}, func(context.Context, []byte, string) (int, error) { return 100, nil })
+	defer half.Close(context.Background())
+	r := rtbResult()
+	const n = 20000
+	for range n {
+		require.NoError(t, half.TrackResult(r))
 	}
-	var sizes []int
-	var enc recordEncoder
-	next := 0
-	for b := q.takeFull(100); b != nil; b = q.takeFull(100) {
-		sizes = append(sizes, b.n)
-		require.EqualValues(t, len(b.rec), b.bytes)
-		for rec := b.rec; len(rec) > 0; next++ {
-			rec = enc.decode(rec)
-			require.Equal(t, "agent-"+strconv.Itoa(next), enc.ev.AgentID, "order kept")
-		}
-		q.finish(b)
-	}
-	require.Equal(t, []int{100, 100, 100, 10}, sizes)
-	require.Zero(t, q.queuedEvents)
-	require.Zero(t, q.listBytes)
-	require.Zero(t, q.inflightEvts)
-}
-
-func TestLocalBudgetAIMD(t *testing.T) {
-	b := NewLocalBudgetAtShare(500) // no slow start: see TestLocalBudgetSlowStart
-	full := 490.0 / 61
-	now := time.Now()
-	require.InDelta(t, full, b.grantAt(now, 100), 1e-9)
-	// a full window whose oldest request leaves in 45 s: four processes
-	// sent it in 15 s, each must cut to a quarter
-	b.observeAt(now, 45*time.Second)
-	require.InDelta(t, full/4, b.State().Rate, 1e-9)
-	require.False(t, b.State().PausedUntil.IsZero())
-	// the same congestion event: no second cut
-	b.observeAt(now.Add(30*time.Second), 15*time.Second)
-	require.InDelta(t, full/4, b.State().Rate, 1e-9)
-	require.EqualValues(t, 2, b.State().Limited)
-	// no increase during the calm period, nor without demand
-	require.InDelta(t, full/4, b.grantAt(now.Add(40*time.Second), 100), 1e-9)
-	require.InDelta(t, full/4, b.grantAt(now.Add(60*time.Second), 0.5), 1e-9)
-	// additive increase while demand exceeds the rate
-	r := b.grantAt(now.Add(61*time.Second), 100)
-	require.InDelta(t, full/4+full*aimdStep*sampleAdjustEvery.Seconds(), r, 1e-9)
-	// a marginal 429 cuts by 10%
-	b.observeAt(now.Add(70*time.Second), time.Second)
-	require.InDelta(t, r*aimdMaxCut, b.State().Rate, 1e-9)
-
-	u := NewLocalBudget(-1)
-	require.True(t, math.IsInf(u.Grant(context.Background(), 5), 1))
-	require.Equal(t, "unpaced", u.State().Name)
-}
-
-func TestLocalBudgetNeverExceedsRatePerWindow(t *testing.T) {
-	for _, rpm := range []int{1, 7, 60, 500, 5000} {
-		b := NewLocalBudgetAtShare(rpm) // slow-starting: TestLocalBudgetSlowStartNeverExceedsRatePerWindow
-		start := time.Unix(1e9, 0)
-		b.lim.SetBurstAt(start, b.burst)
-		now := start
-		var sent []time.Time
-		for now.Sub(start) < 3*time.Minute && len(sent) < 20000 {
-			d, _ := b.reserve(now)
-			now = now.Add(d)
-			sent = append(sent, now)
-		}
-		j := 0
-		for i := range sent {
-			for sent[i].Sub(sent[j]) >= time.Minute {
-				j++
-			}
-			if i-j+1 > rpm {
-				t.Fatalf("rpm %d: %d requests within 60s", rpm, i-j+1)
-			}
-		}
-		if rpm >= 60 && float64(len(sent)) < 2.8*float64(rpm)*0.95 {
-			t.Fatalf("rpm %d: only %d requests in 3 minutes", rpm, len(sent))
-		}
-	}
+	st := half.Stats()
+	out2 := float64(st.DroppedByReason[ReasonSampled]) / n
+	require.InDelta(t, 0.5, out2, 0.05, "sampled out %.3f of the results: %v", out2, st)
+	require.Equal(t, uint64(n), st.Tracked)
 }
 
 // strHash spreads ids over the slots like a random function: ids that

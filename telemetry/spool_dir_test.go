@@ -93,13 +93,27 @@ func (s *dirSpool) Read(b SpoolBatch, dst []byte) ([]byte, error) {
 
 func (s *dirSpool) Close() error { return nil }
 
-// spooledRecords returns the data of every batch in dir's spool, in order.
-func spooledRecords(tb testing.TB, dir string) [][]byte {
+// dirSpoolAt returns a dirSpool in dir, which its first Write creates.
+func dirSpoolAt(dir string) Spool { return &dirSpool{dir: dir} }
+
+// setSpoolWriteHook sets spoolHookInTxn (nil removes it).
+func setSpoolWriteHook(hook func() error) { spoolHookInTxn = hook }
+
+// spooledRequest is a batch in the spool as the emitter will send it.
+type spooledRequest struct {
+	Body []byte
+	Sig  string // "" when unsigned
+}
+
+// spooledRequests returns every batch in dir's spool, in order, failing tb
+// on a record that does not parse.
+func spooledRequests(tb testing.TB, dir string) []spooledRequest {
 	tb.Helper()
-	var out [][]byte
+	var out []spooledRequest
 	err := openDirSpool(tb, dir).Scan(func(b SpoolBatch) error {
-		out = append(out, b.Data)
-		return nil
+		_, body, sig, err := parseSpoolRecord(b.Data)
+		out = append(out, spooledRequest{body, sig})
+		return err
 	})
 	if err != nil {
 		tb.Fatal(err)

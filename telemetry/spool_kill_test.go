@@ -1,6 +1,6 @@
 //go:build linux
 
-package telemetry
+package telemetry_test
 
 import (
 	"bufio"
@@ -21,11 +21,12 @@ import (
 	"unsafe"
 
 	"github.com/pecta-ai/pecta-go/pecta"
+	"github.com/pecta-ai/pecta-go/telemetry"
 )
 
 // The kill test runs the test binary itself as the child process (TestMain
 // calls killChildMain when killChildEnv is set), so the child can use the
-// package's test hooks.
+// package's test hooks (export_test.go).
 const (
 	killChildEnv = "PECTA_SPOOL_KILL_CHILD" // "track" or "deliver"
 	killTotal    = 20000                    // events accepted per sequence
@@ -47,11 +48,11 @@ func killChildMain() int {
 }
 
 func killChild(mode string) error {
-	cfg := Config{
+	cfg := telemetry.Config{
 		PublishableKey:    pecta.NewAPIKey(testPK),
 		SecretKey:         pecta.NewAPIKey(testSK),
 		BaseURL:           os.Getenv("KILL_URL"),
-		Spool:             &dirSpool{dir: os.Getenv("KILL_DIR")},
+		Spool:             telemetry.DirSpoolAt(os.Getenv("KILL_DIR")),
 		FlushInterval:     20 * time.Millisecond,
 		RetryWaitMin:      5 * time.Millisecond,
 		RetryWaitMax:      50 * time.Millisecond,
@@ -64,15 +65,15 @@ func killChild(mode string) error {
 		// die inside the k-th spool transaction, after the puts and before
 		// the commit: a write torn at the worst moment
 		var writes atomic.Int64
-		spoolHookInTxn = func() error {
+		telemetry.SetSpoolWriteHook(func() error {
 			if writes.Add(1) == int64(k) {
 				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 				select {}
 			}
 			return nil
-		}
+		})
 	}
-	e, err := New(cfg)
+	e, err := telemetry.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func killChild(mode string) error {
 	for i := range count {
 		ev.Tool = tag + strconv.Itoa(base+i)
 		err := e.Track(ev)
-		for err == ErrQueueFull { // every arena slot taken (a slow disk): not accepted, try again
+		for err == telemetry.ErrQueueFull { // every arena slot taken (a slow disk): not accepted, try again
 			time.Sleep(time.Millisecond)
 			err = e.Track(ev)
 		}
@@ -298,9 +299,9 @@ func TestSpoolSurvivesSIGKILL(t *testing.T) {
 		// batches per kill, and none while the server is down), or from a
 		// kill between the two stores of a sealAll merge (at most one batch
 		// per kill).
-		perKill := defaultBatchSize
+		perKill := pecta.MaxBatchEvents // the default BatchSize
 		if serverUp {
-			perKill = 3 * defaultBatchSize
+			perKill = 3 * pecta.MaxBatchEvents
 		}
 		if dups > perKill*seqKills {
 			t.Fatalf("seq %d: %d duplicates for %d kills (max %d)", seq, dups, seqKills, perKill*seqKills)

@@ -1,44 +1,34 @@
-package telemetry
+package telemetry_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
+	"github.com/pecta-ai/pecta-go/telemetry"
 )
 
 // spoolConfig is fastConfig with a spool in dir.
-func spoolConfig(srv *pectatest.Server, dir string) Config {
-	cfg := fastConfig(srv)
-	cfg.Spool = &dirSpool{dir: dir}
+func spoolConfig(srv *pectatest.Server, dir string) telemetry.Config {
+	cfg := testConfig(srv)
+	cfg.Spool = telemetry.DirSpoolAt(dir)
 	cfg.MaxRetries = 1000
 	cfg.RetryBudget = time.Hour
 	return cfg
 }
 
-// checkSpoolInvariant fails t unless Tracked + Replayed == Sent +
-// Unconfirmed + Dropped + Pending.
-func checkSpoolInvariant(t testing.TB, st Stats) {
-	t.Helper()
-	if st.Tracked+st.Replayed != st.Sent+st.Unconfirmed+st.Dropped+st.Pending {
-		t.Fatalf("invariant broken: tracked %d + replayed %d != sent %d + dropped %d + pending %d (%v)",
-			st.Tracked, st.Replayed, st.Sent, st.Dropped, st.Pending, st.DroppedByReason)
-	}
-}
-
 // closeSoon closes e with a short deadline: with the server down, what is
 // spooled stays in the spool.
-func closeSoon(t testing.TB, e *Emitter) error {
+func closeSoon(t testing.TB, e *telemetry.Emitter) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -47,7 +37,7 @@ func closeSoon(t testing.TB, e *Emitter) error {
 
 // fillSpool tracks n events with the server down and closes the emitter,
 // leaving them in dir.
-func fillSpool(t *testing.T, srv *pectatest.Server, cfg Config, n int) {
+func fillSpool(t *testing.T, srv *pectatest.Server, cfg telemetry.Config, n int) {
 	t.Helper()
 	srv.Down()
 	defer func() {
@@ -55,7 +45,7 @@ func fillSpool(t *testing.T, srv *pectatest.Server, cfg Config, n int) {
 			t.Fatal(err)
 		}
 	}()
-	e, err := New(cfg)
+	e, err := telemetry.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +63,7 @@ func fillSpool(t *testing.T, srv *pectatest.Server, cfg Config, n int) {
 		t.Fatalf("Close with everything spooled: %v", err)
 	}
 	st := e.Stats()
-	checkSpoolInvariant(t, st)
+	checkInvariant(t, st)
 	if st.SpooledEvents != uint64(n) || st.Dropped != 0 || st.Sent != 0 || st.Pending != uint64(n) {
 		t.Fatalf("after close: %v spooled=%d", st, st.SpooledEvents)
 	}
@@ -84,17 +74,13 @@ func TestSpoolReplaysSameBytesAndSignature(t *testing.T) {
 	dir := t.TempDir()
 	cfg := spoolConfig(srv, dir)
 	fillSpool(t, srv, cfg, 1000)
-	recs := spooledRecords(t, dir)
+	recs := telemetry.SpooledRequests(t, dir)
 	if len(recs) < 10 {
 		t.Fatalf("%d records in the spool, want at least 10 batches", len(recs))
 	}
 	bodies := map[string]string{}
 	for _, r := range recs {
-		_, body, sig, err := parseSpoolRecord(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bodies[string(body)] = sig
+		bodies[string(r.Body)] = r.Sig
 	}
 
 	e := mustNew(t, cfg)
@@ -104,7 +90,7 @@ func TestSpoolReplaysSameBytesAndSignature(t *testing.T) {
 		t.Fatal(err, e.Stats())
 	}
 	st := e.Stats()
-	checkSpoolInvariant(t, st)
+	checkInvariant(t, st)
 	if st.Replayed != 1000 || st.Sent != 1000 || st.Tracked != 0 || st.SpooledEvents != 0 || st.SpooledBytes != 0 {
 		t.Fatalf("replay: %v replayed=%d spooled=%d", st, st.Replayed, st.SpooledEvents)
 	}
@@ -115,7 +101,7 @@ func TestSpoolReplaysSameBytesAndSignature(t *testing.T) {
 		}
 		n++
 		sig, ok := bodies[string(r.Body)]
-		if !ok || r.Header.Get(SignatureHeader) != sig || !r.SignatureValid {
+		if !ok || r.Header.Get(telemetry.SignatureHeader) != sig || !r.SignatureValid {
 			t.Fatalf("request %d: body or signature differs from the spooled batch", n)
 		}
 	}
@@ -125,7 +111,7 @@ func TestSpoolReplaysSameBytesAndSignature(t *testing.T) {
 	if err := closeSoon(t, e); err != nil {
 		t.Fatal(err)
 	}
-	if left := spooledRecords(t, dir); len(left) != 0 {
+	if left := telemetry.SpooledRequests(t, dir); len(left) != 0 {
 		t.Fatalf("%d records left after delivery", len(left))
 	}
 }
@@ -161,19 +147,18 @@ func TestSpoolCorruptRecordSkippedRestDelivered(t *testing.T) {
 
 	var errs atomic.Int64
 	cfg.OnError = func(error) { errs.Add(1) }
-	var logs bytes.Buffer
-	cfg.Logger = newTestLogger(&logs)
+	cfg.Logger, _ = newTestLogger()
 	e := mustNew(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := e.Flush(ctx); !isUndelivered(err, ReasonSpoolCorrupt) {
+	if err := e.Flush(ctx); !isUndelivered(err, telemetry.ReasonSpoolCorrupt) {
 		t.Fatal(err)
 	}
 	st := e.Stats()
-	checkSpoolInvariant(t, st)
+	checkInvariant(t, st)
 	// the batch holding tool-42 (up to BatchSize events) is skipped, the
 	// rest delivered
-	bad := st.DroppedByReason[ReasonSpoolCorrupt]
+	bad := st.DroppedByReason[telemetry.ReasonSpoolCorrupt]
 	if st.Replayed != 100 || bad == 0 || bad > 10 || st.Sent != 100-bad || len(srv.Ingested()) != int(st.Sent) {
 		t.Fatalf("corrupt batch: %v", st)
 	}
@@ -182,23 +167,11 @@ func TestSpoolCorruptRecordSkippedRestDelivered(t *testing.T) {
 			t.Fatal("an event of the corrupt batch was delivered")
 		}
 	}
-	if err := closeSoon(t, e); !isUndelivered(err, ReasonSpoolCorrupt) {
+	if err := closeSoon(t, e); !isUndelivered(err, telemetry.ReasonSpoolCorrupt) {
 		t.Fatal(err)
 	}
 	if errs.Load() == 0 {
 		t.Fatal("OnError not told about the corrupt batch")
-	}
-}
-
-func TestSpoolTruncatedRecordDetected(t *testing.T) {
-	rec := appendSpoolRecord(nil, keyFingerprint(testPK, testSK), []byte(`{"events":[]}`), "sha256=00")
-	for _, bad := range [][]byte{rec[:len(rec)-1], rec[:10], append(append([]byte(nil), rec...), 0)} {
-		if _, _, _, err := parseSpoolRecord(bad); err == nil {
-			t.Fatalf("record of %d bytes (of %d) accepted", len(bad), len(rec))
-		}
-	}
-	if _, body, sig, err := parseSpoolRecord(rec); err != nil || string(body) != `{"events":[]}` || sig != "sha256=00" {
-		t.Fatalf("intact record: %q %q %v", body, sig, err)
 	}
 }
 
@@ -212,12 +185,11 @@ func TestSpoolKeyChangedResigned(t *testing.T) {
 	cfg.SecretKey = pecta.APIKey{} // spooled unsigned
 	fillSpool(t, srv, cfg, 300)
 	before := map[string]bool{}
-	for _, rec := range spooledRecords(t, dir) {
-		_, body, sig, err := parseSpoolRecord(rec)
-		if err != nil || sig != "" {
-			t.Fatalf("spooled record: sig %q, %v", sig, err)
+	for _, rec := range telemetry.SpooledRequests(t, dir) {
+		if rec.Sig != "" {
+			t.Fatalf("spooled record: sig %q", rec.Sig)
 		}
-		before[string(body)] = true
+		before[string(rec.Body)] = true
 	}
 
 	cfg.SecretKey = pecta.NewAPIKey(testSK) // the keys changed: now signed
@@ -228,7 +200,7 @@ func TestSpoolKeyChangedResigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := e.Stats()
-	checkSpoolInvariant(t, st)
+	checkInvariant(t, st)
 	if st.Replayed != 300 || st.Sent != 300 || st.Dropped != 0 {
 		t.Fatalf("key changed: %v", st)
 	}
@@ -246,7 +218,7 @@ func TestSpoolKeyChangedResigned(t *testing.T) {
 			t.Fatalf("request: same bytes %v, valid signature %v", before[string(r.Body)], r.SignatureValid)
 		}
 	}
-	if left := spooledRecords(t, dir); len(left) != 0 {
+	if left := telemetry.SpooledRequests(t, dir); len(left) != 0 {
 		t.Fatalf("%d records left", len(left))
 	}
 }
@@ -257,10 +229,10 @@ func TestSpoolUnusableDirFallsBackToMemory(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
 	var errs atomic.Int64
 	cfg := spoolConfig(srv, filepath.Join(file, "spool"))
-	cfg.Logger = newTestLogger(&logs)
+	var logs *syncBuffer
+	cfg.Logger, logs = newTestLogger()
 	cfg.OnError = func(error) { errs.Add(1) }
 	e := mustNew(t, cfg)
 	for i := range 250 {
@@ -277,11 +249,11 @@ func TestSpoolUnusableDirFallsBackToMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := e.Stats()
-	checkSpoolInvariant(t, st)
+	checkInvariant(t, st)
 	if st.SpoolError == nil || st.Sent != 250 || len(srv.Ingested()) != 250 {
 		t.Fatalf("fallback: %v spoolErr=%v", st, st.SpoolError)
 	}
-	if !bytes.Contains(logs.Bytes(), []byte("level=ERROR")) || errs.Load() == 0 {
+	if !strings.Contains(logs.String(), "level=ERROR") || errs.Load() == 0 {
 		t.Fatalf("fallback not reported: onError=%d log=%s", errs.Load(), logs.String())
 	}
 }
@@ -290,17 +262,17 @@ func TestSpoolWriteFailureFallsBackWithoutLoss(t *testing.T) {
 	srv := newServer(t)
 	srv.Down()
 	var failing atomic.Bool
-	spoolHookInTxn = func() error {
+	telemetry.SetSpoolWriteHook(func() error {
 		if failing.Load() {
 			return errors.New("no space left on device (injected)")
 		}
 		return nil
-	}
-	defer func() { spoolHookInTxn = nil }()
+	})
+	defer telemetry.SetSpoolWriteHook(nil)
 	cfg := spoolConfig(srv, t.TempDir())
 	cfg.BatchSize = 10
-	var logs bytes.Buffer
-	cfg.Logger = newTestLogger(&logs)
+	var logs *syncBuffer
+	cfg.Logger, logs = newTestLogger()
 	e := mustNew(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -331,24 +303,28 @@ func TestSpoolWriteFailureFallsBackWithoutLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := e.Stats()
-	checkSpoolInvariant(t, st)
+	checkInvariant(t, st)
 	if st.Sent != 500 || st.Dropped != 0 || len(srv.Ingested()) != 500 {
 		t.Fatalf("after injected ENOSPC: %v", st)
 	}
 	// one record for the fallback, one for the first failed removal
-	if n := bytes.Count(logs.Bytes(), []byte("level=ERROR")); n != 2 {
+	if n := strings.Count(logs.String(), "level=ERROR"); n != 2 {
 		t.Fatalf("%d ERROR records:\n%s", n, logs.String())
 	}
 }
 
 func TestSpoolBoundDropNewestAndDropOldest(t *testing.T) {
-	for _, policy := range []OverflowPolicy{DropNewest, DropOldest} {
+	for _, policy := range []telemetry.OverflowPolicy{telemetry.DropNewest, telemetry.DropOldest} {
 		t.Run(policy.String(), func(t *testing.T) {
 			srv := newServer(t)
 			srv.Down()
 			cfg := spoolConfig(srv, t.TempDir())
 			cfg.MaxSpoolBytes = 1 << 20
 			cfg.Overflow = policy
+			// full batches only, all of one size: once one does not fit
+			// in the spool, none does (a partial batch sealed by a flush
+			// tick could still fit, and carry the last event)
+			cfg.FlushInterval = time.Hour
 			e := mustNew(t, cfg)
 			const n = 8000 // about 2.5 MB of JSON
 			for i := range n {
@@ -362,21 +338,21 @@ func TestSpoolBoundDropNewestAndDropOldest(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := e.Stats()
-			checkSpoolInvariant(t, st)
-			if st.SpooledBytes > cfg.MaxSpoolBytes || st.DroppedByReason[ReasonSpoolFull] == 0 {
+			checkInvariant(t, st)
+			if st.SpooledBytes > cfg.MaxSpoolBytes || st.DroppedByReason[telemetry.ReasonSpoolFull] == 0 {
 				t.Fatalf("bound: %v spooled=%dB", st, st.SpooledBytes)
 			}
-			if st.SpooledEvents+st.DroppedByReason[ReasonSpoolFull] != n {
-				t.Fatalf("spooled %d + dropped %d != %d", st.SpooledEvents, st.DroppedByReason[ReasonSpoolFull], n)
+			if st.SpooledEvents+st.DroppedByReason[telemetry.ReasonSpoolFull] != n {
+				t.Fatalf("spooled %d + dropped %d != %d", st.SpooledEvents, st.DroppedByReason[telemetry.ReasonSpoolFull], n)
 			}
 			if err := srv.Up(); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.Close(ctx); !isUndelivered(err, ReasonSpoolFull) {
+			if err := e.Close(ctx); !isUndelivered(err, telemetry.ReasonSpoolFull) {
 				t.Fatal(err)
 			}
 			st = e.Stats()
-			checkSpoolInvariant(t, st)
+			checkInvariant(t, st)
 			got := srv.Ingested()
 			if uint64(len(got)) != st.Sent || st.Pending != 0 {
 				t.Fatalf("after close: %v, server %d", st, len(got))
@@ -387,7 +363,7 @@ func TestSpoolBoundDropNewestAndDropOldest(t *testing.T) {
 			for _, ev := range got {
 				last = last || ev.Tool == "tool-"+strconv.Itoa(n-1)
 			}
-			if last != (policy == DropOldest) {
+			if last != (policy == telemetry.DropOldest) {
 				t.Fatalf("%v: last event delivered = %v", policy, last)
 			}
 		})
@@ -395,43 +371,15 @@ func TestSpoolBoundDropNewestAndDropOldest(t *testing.T) {
 }
 
 func TestSpoolConfig(t *testing.T) {
-	cfg := Config{PublishableKey: pecta.NewAPIKey(testPK), Spool: openDirSpool(t, t.TempDir()), MaxSpoolBytes: 1000}
-	var ce *ConfigError
-	if _, err := New(cfg); !errors.As(err, &ce) || ce.Field != "MaxSpoolBytes" {
+	cfg := telemetry.Config{PublishableKey: pecta.NewAPIKey(testPK), Spool: telemetry.DirSpoolAt(t.TempDir()), MaxSpoolBytes: 1000}
+	var ce *telemetry.ConfigError
+	if _, err := telemetry.New(cfg); !errors.As(err, &ce) || ce.Field != "MaxSpoolBytes" {
 		t.Fatalf("tiny MaxSpoolBytes: %v", err)
 	}
-	e := mustNew(t, Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1"})
-	if err := e.SyncSpool(context.Background()); !errors.Is(err, ErrNoSpool) {
+	e := mustNew(t, telemetry.Config{PublishableKey: pecta.NewAPIKey(testPK), BaseURL: "http://127.0.0.1:1"})
+	if err := e.SyncSpool(context.Background()); !errors.Is(err, telemetry.ErrNoSpool) {
 		t.Fatalf("SyncSpool without a spool: %v", err)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for a logger's concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  *bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// newTestLogger logs text records at every level into buf. Read buf only
-// after the emitter is closed.
-func newTestLogger(buf *bytes.Buffer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(&lockedBuffer{b: buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// isUndelivered reports an *UndeliveredError whose drops all have reason.
-func isUndelivered(err error, reason string) bool {
-	var ue *UndeliveredError
-	if !errors.As(err, &ue) || len(ue.ByReason) != 1 {
-		return false
-	}
-	_, ok := ue.ByReason[reason]
-	return ok
 }
 
 // A Flush or SyncSpool waiting while a concurrent Close gives up at its
@@ -440,8 +388,8 @@ func isUndelivered(err error, reason string) bool {
 // good).
 func TestFlushAndSyncSpoolReturnWhenCloseGivesUp(t *testing.T) {
 	srv := newServer(t)
-	cfg := fastConfig(srv)
-	cfg.Spool = openDirSpool(t, t.TempDir())
+	cfg := testConfig(srv)
+	cfg.Spool = telemetry.DirSpoolAt(t.TempDir())
 	e := mustNew(t, cfg)
 	srv.Down()
 	for i := range 50 {
@@ -463,7 +411,7 @@ func TestFlushAndSyncSpoolReturnWhenCloseGivesUp(t *testing.T) {
 		select {
 		case err := <-ch:
 			t.Logf("%s returned %v; stats %v", name, err, e.Stats())
-			if err != nil && !errors.Is(err, ErrClosed) {
+			if err != nil && !errors.Is(err, telemetry.ErrClosed) {
 				t.Fatalf("%s: %v, want nil or ErrClosed", name, err)
 			}
 		case <-time.After(10 * time.Second):

@@ -94,17 +94,6 @@ func FuzzTrackValidation(f *testing.F) {
 	})
 }
 
-// blockSend stalls every send until block is closed.
-func blockSend(block chan struct{}) sendFunc {
-	return func(ctx context.Context, _ []byte, _ string) (int, error) {
-		select {
-		case <-block:
-		case <-ctx.Done():
-		}
-		return 1, nil
-	}
-}
-
 // badBig is a 50-gate event whose only fault is invalid UTF-8 in its last
 // reason, within every byte limit: checkedSize passes it, Validate does not.
 func badBig() *pecta.Event {
@@ -161,56 +150,4 @@ func TestTrackValidationOnSlowPaths(t *testing.T) {
 			}
 		})
 	}
-}
-
-// With the spool arena, a slot that cannot take an event makes Track seal
-// the batch early: an invalid event must not.
-func TestTrackInvalidDoesNotSealArenaSlot(t *testing.T) {
-	srv := newServer(t)
-	e := mustNew(t, spoolConfig(srv, t.TempDir()))
-	if e.q.arena == nil {
-		t.Skip("no arena on this platform")
-	}
-	good := badBig()
-	good.Gates[len(good.Gates)-1].Reason = strings.Repeat("r", 499)
-	size := recordSize(good)
-	room := func() int { // of the shard this goroutine fills: the fullest
-		least := slotDataSize
-		for i := range e.shards {
-			s := &e.shards[i]
-			s.mu.Lock()
-			least = min(least, cap(s.open.rec)-len(s.open.rec))
-			s.mu.Unlock()
-		}
-		return least
-	}
-	for i := 0; room() >= size; i++ { // fill the open slot until the next event does not fit
-		if i > 1000 {
-			t.Fatal("the slot never filled")
-		}
-		if err := e.Track(good); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sealed := sealedCount(e)
-	for range 20 {
-		if err := e.Track(badBig()); !errors.Is(err, ErrInvalidEvent) {
-			t.Fatalf("Track(invalid) = %v", err)
-		}
-	}
-	if n := sealedCount(e) - sealed; n != 0 {
-		t.Fatalf("invalid events sealed %d batches early", n)
-	}
-	if err := e.Track(good); err != nil { // a valid one seals it and moves on
-		t.Fatal(err)
-	}
-	if n := sealedCount(e) - sealed; n != 1 {
-		t.Fatalf("the valid event sealed %d batches, want 1", n)
-	}
-}
-
-// sealedCount returns how many batches Track ever sealed.
-func sealedCount(e *Emitter) uint64 {
-	_, n := e.sealedWaiting()
-	return n
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pecta-ai/pecta-go/pecta"
 	"github.com/pecta-ai/pecta-go/pecta/pectatest"
+	"github.com/pecta-ai/pecta-go/telemetry"
 )
 
 // A test server that fails the first ingest attempt with 503, then accepts the retry.
@@ -87,4 +88,38 @@ func ExampleServer_On() {
 	// GET /v1/reputation/bidder-1 200
 	// POST /v1/ingest 503
 	// POST /v1/ingest 202
+}
+
+// An emitter for the server that keeps and delivers every event at once: no sampling, no
+// pacing, a short flush interval. With a default telemetry.Config the same 20,000 events
+// would be sampled down to what the production ingest budget carries, and paced.
+func ExampleServer_EmitterConfig() {
+	srv := pectatest.NewServer()
+	defer srv.Close() // also closes the emitter's idle connections
+
+	em, err := telemetry.New(srv.EmitterConfig())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer em.Close(context.Background())
+	for i := range 20000 {
+		ev := &pecta.Event{AgentID: "bidder-1", Tool: fmt.Sprint("bid-", i), Passed: true}
+		if err := em.Track(ev); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := em.Flush(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	st := em.Stats()
+	fmt.Println("sent:", st.Sent, "dropped:", st.Dropped)
+	fmt.Println("ingested:", len(srv.Ingested()), "signed batches:", srv.Stats().SignedBatches > 0)
+	// Output:
+	// sent: 20000 dropped: 0
+	// ingested: 20000 signed batches: true
 }
