@@ -9,7 +9,8 @@
 //     imports found from the packages it names and its free variables
 //     (ctx, c, em, ...) declared from a fixed list in doccheck_test.go.
 //     Blocks that import a nested module's package (telemetry/spool,
-//     telemetry/redisbudget) are compiled in that module. Compiler errors
+//     telemetry/redisbudget, telemetry/otelmetrics, telemetry/promcollector)
+//     are compiled in that module. Compiler errors
 //     name the Markdown file and line.
 //   - Every relative link of those files names a file that exists, and
 //     every #anchor a heading of the target.

@@ -45,15 +45,20 @@ var packages = map[string]string{
 	"testing": "testing",
 	"time":    "time",
 
-	"pecta":       module + "/pecta",
-	"pectatest":   module + "/pecta/pectatest",
-	"gate":        module + "/pecta/gate",
-	"rtb":         module + "/pecta/gate/rtb",
-	"telemetry":   module + "/telemetry",
-	"verify":      module + "/telemetry/verify",
-	"spool":       module + "/telemetry/spool",
-	"redisbudget": module + "/telemetry/redisbudget",
-	"redis":       "github.com/redis/go-redis/v9",
+	"pecta":         module + "/pecta",
+	"pectatest":     module + "/pecta/pectatest",
+	"gate":          module + "/pecta/gate",
+	"rtb":           module + "/pecta/gate/rtb",
+	"telemetry":     module + "/telemetry",
+	"verify":        module + "/telemetry/verify",
+	"spool":         module + "/telemetry/spool",
+	"redisbudget":   module + "/telemetry/redisbudget",
+	"redis":         "github.com/redis/go-redis/v9",
+	"otelmetrics":   module + "/telemetry/otelmetrics",
+	"promcollector": module + "/telemetry/promcollector",
+	"metric":        "go.opentelemetry.io/otel/metric",
+	"prometheus":    "github.com/prometheus/client_golang/prometheus",
+	"promhttp":      "github.com/prometheus/client_golang/prometheus/promhttp",
 }
 
 // freeVars are the variables a block may use without declaring them, as a
@@ -80,6 +85,7 @@ var freeVars = map[string]string{
 	"secret":  "string",
 	"srv":     "*pectatest.Server",
 	"pk":      "pecta.APIKey",
+	"mp":      "metric.MeterProvider",
 	"sk":      "pecta.APIKey",
 	"newPK":   "pecta.APIKey",
 	"newSK":   "pecta.APIKey",
@@ -91,6 +97,8 @@ var freeVars = map[string]string{
 var nestedModules = []struct{ dir, path string }{
 	{"telemetry/spool", module + "/telemetry/spool"},
 	{"telemetry/redisbudget", module + "/telemetry/redisbudget"},
+	{"telemetry/otelmetrics", module + "/telemetry/otelmetrics"},
+	{"telemetry/promcollector", module + "/telemetry/promcollector"},
 }
 
 // docFiles returns the Markdown files whose code and links are checked,
@@ -318,8 +326,13 @@ func moduleFor(paths []string) string {
 				return m.dir
 			}
 		}
-		if strings.HasPrefix(p, "github.com/redis/") {
+		switch {
+		case strings.HasPrefix(p, "github.com/redis/"):
 			return "telemetry/redisbudget"
+		case strings.HasPrefix(p, "go.opentelemetry.io/"):
+			return "telemetry/otelmetrics"
+		case strings.HasPrefix(p, "github.com/prometheus/"):
+			return "telemetry/promcollector"
 		}
 	}
 	return "."
