@@ -525,6 +525,11 @@ var docPathRE = regexp.MustCompile(`docs/[A-Za-z0-9_-]+\.md`)
 
 // TestGoFilesNameExistingDocs checks that every docs/*.md page a Go file of
 // the repository names (in a doc comment, a message) exists.
+//
+// Reading every Go file also keys this package's cached test result to the
+// repository's source (go test records the files a test opens), so that a
+// change to an API the documentation uses runs TestGoBlocksCompile again
+// rather than reusing a cached pass.
 func TestGoFilesNameExistingDocs(t *testing.T) {
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
