@@ -215,7 +215,7 @@ func dur(ns float64) string {
 // sig prints v with three significant digits, no exponent.
 func sig(v float64) string {
 	switch a := math.Abs(v); {
-	case a >= 100:
+	case a >= 100 || a == math.Trunc(a):
 		return fmt.Sprintf("%.0f", v)
 	case a >= 10:
 		return fmt.Sprintf("%.1f", v)
