@@ -25,7 +25,9 @@
 // on every request attempt, so new keys (c.Keys.Create) are handed over
 // with one creds.Update, without a restart, before the old ones are
 // revoked; a 401 answered under keys replaced in flight is retried once
-// with the keys in force. docs/keys.md shows the whole rotation.
+// with the keys in force, whatever the call and WithMaxRetries (even
+// Evaluate and Keys.Create: a 401 proves the server did nothing).
+// docs/keys.md shows the whole rotation.
 //
 // # Errors
 //
