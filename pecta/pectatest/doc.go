@@ -23,9 +23,9 @@
 // The Pecta reference tells users to rotate keys (create a new key, update the
 // application, revoke the old key) but not how a server verifies signatures meanwhile;
 // what follows is this package's choice. An organisation holds any number of live keys of
-// each kind, so a rotation has its overlap: a key created with POST /v1/keys (pecta's Keys.Create) or CreateKey
-// authenticates at once, alongside the older keys, and every key authenticates until it is
-// revoked; a revoked key gets 401 auth_revoked on its next request. A signed ingest request
+// each kind, so a rotation has its overlap: a key created with POST /v1/keys (pecta's
+// Keys.Create) or CreateKey authenticates at once, alongside the older keys, and every key
+// authenticates until it is revoked; a revoked key gets 401 auth_revoked on its next request. A signed ingest request
 // is verified against every live (not revoked) secret key of the organisation, in constant
 // time each, and accepted when the signature matches any of them: during the overlap a
 // batch signed under the old secret (still in flight, or spooled before the rotation) is
