@@ -4,6 +4,7 @@ package telemetry_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,10 +201,10 @@ func TestArenaFullAppliesOverflow(t *testing.T) {
 			for i := range n {
 				ev := event("arena-agent", i)
 				ev.Tool = "f" + strconv.Itoa(i)
-				switch err := e.Track(ev); err {
-				case nil:
+				switch err := e.Track(ev); {
+				case err == nil:
 					accepted[ev.Tool] = true
-				case telemetry.ErrQueueFull:
+				case errors.Is(err, telemetry.ErrQueueFull):
 					refused++
 				default:
 					t.Fatal(err)
@@ -222,10 +223,10 @@ func TestArenaFullAppliesOverflow(t *testing.T) {
 						ev.Tool = "p" + strconv.Itoa(g) + "-" + strconv.Itoa(i)
 						err := e.Track(ev)
 						mu.Lock()
-						switch err {
-						case nil:
+						switch {
+						case err == nil:
 							accepted[ev.Tool] = true
-						case telemetry.ErrQueueFull:
+						case errors.Is(err, telemetry.ErrQueueFull):
 							refused++
 						default:
 							t.Error(err)

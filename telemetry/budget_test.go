@@ -50,19 +50,26 @@ func TestLocalBudgetNeverExceedsRatePerWindow(t *testing.T) {
 			now = now.Add(d)
 			sent = append(sent, now)
 		}
-		j := 0
-		for i := range sent {
-			for sent[i].Sub(sent[j]) >= time.Minute {
-				j++
-			}
-			if i-j+1 > rpm {
-				t.Fatalf("rpm %d: %d requests within 60s", rpm, i-j+1)
-			}
+		if n := busiestMinute(sent); n > rpm {
+			t.Fatalf("rpm %d: %d requests within 60s", rpm, n)
 		}
 		if rpm >= 60 && float64(len(sent)) < 2.8*float64(rpm)*0.95 {
 			t.Fatalf("rpm %d: only %d requests in 3 minutes", rpm, len(sent))
 		}
 	}
+}
+
+// busiestMinute returns the most requests sent (at the sorted times sent)
+// within one rolling 60 s window.
+func busiestMinute(sent []time.Time) int {
+	most, j := 0, 0
+	for i := range sent {
+		for sent[i].Sub(sent[j]) >= time.Minute {
+			j++
+		}
+		most = max(most, i-j+1)
+	}
+	return most
 }
 
 // After a 429 pause, requests reserved before it plus a full burst used to
@@ -111,14 +118,7 @@ func TestBudgetTwoSendersAcrossPause(t *testing.T) {
 				}
 				next(i, now)
 			}
-			worst, j := 0, 0
-			for k := range sent {
-				for sent[k].Sub(sent[j]) >= time.Minute {
-					j++
-				}
-				worst = max(worst, k-j+1)
-			}
-			if worst > rpm {
+			if worst := busiestMinute(sent); worst > rpm {
 				t.Errorf("rpm %d, Retry-After %v: %d requests in one 60 s window", rpm, ra, worst)
 			}
 		}

@@ -13,19 +13,15 @@ import (
 	"github.com/pecta-ai/pecta-go/telemetry"
 )
 
+// metricsConfig is srv.EmitterConfig with small batches, one quick retry
+// and half the events sampled out, so that every counter moves.
 func metricsConfig(srv *pectatest.Server) telemetry.Config {
-	return telemetry.Config{
-		PublishableKey:    srv.PublishableKey,
-		SecretKey:         srv.SecretKey,
-		BaseURL:           srv.URL,
-		BatchSize:         10,
-		FlushInterval:     20 * time.Millisecond,
-		RetryWaitMin:      time.Millisecond,
-		RetryWaitMax:      5 * time.Millisecond,
-		MaxRetries:        1,
-		RequestsPerMinute: -1,
-		SampleRate:        0.5,
-	}
+	cfg := srv.EmitterConfig()
+	cfg.BatchSize = 10
+	cfg.RetryWaitMax = 5 * time.Millisecond
+	cfg.MaxRetries = 1
+	cfg.SampleRate = 0.5
+	return cfg
 }
 
 // Metrics agrees with Stats once the emitter is quiet, reason by reason,

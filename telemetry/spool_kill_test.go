@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -115,7 +116,7 @@ func killChild(mode string) error {
 	for i := range count {
 		ev.Tool = tag + strconv.Itoa(base+i)
 		err := e.Track(ev)
-		for err == telemetry.ErrQueueFull { // every arena slot taken (a slow disk): not accepted, try again
+		for errors.Is(err, telemetry.ErrQueueFull) { // every arena slot taken (a slow disk): not accepted, try again
 			time.Sleep(time.Millisecond)
 			err = e.Track(ev)
 		}
