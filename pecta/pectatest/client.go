@@ -47,10 +47,11 @@ func (s *Server) AdminClient(opts ...pecta.Option) *pecta.Client {
 //   - HTTPClient has a connection pool of its own, as Client's does, whose idle
 //     connections Close closes (an emitter never closes a client it is given).
 //   - SampleRate 1 keeps every event. The default, 0, samples adaptively to what the
-//     organisation's ingest budget can deliver (about 800 events/s): a test that tracks
-//     thousands of events at once would find most of them dropped as "sampled".
+//     organisation's ingest budget can deliver (at most about 800 events/s): a test that
+//     tracks thousands of events would find most of them dropped as "sampled".
 //   - RequestsPerMinute -1 sends without pacing. The default paces to the documented 500
-//     ingest requests a minute, so that a Flush of a large backlog takes seconds.
+//     ingest requests a minute, starting slower, so that a Flush of a large backlog takes
+//     minutes.
 //   - FlushInterval is 20ms (default 5s), so that a partial batch goes out soon after
 //     Track, and RetryWaitMin and RetryWaitMax are 1ms and 10ms (defaults 250ms and 8s),
 //     so that retries after FailNext are quick.

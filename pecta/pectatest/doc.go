@@ -94,12 +94,13 @@
 // the server's keys, URL and a connection pool that Close cleans up, it sets
 //
 //   - SampleRate 1: keep every event. The default samples adaptively, per agent, to what
-//     the organisation's ingest budget delivers (about 800 events/s): a test that tracked
-//     20,000 events with a default Config got 4,100 delivered and 15,900 counted as
-//     "sampled" in Stats.DroppedByReason.
+//     the organisation's ingest budget delivers (at most about 800 events/s): a test that
+//     tracked 20,000 events with a default Config got 4,100 delivered and 15,900 counted
+//     as "sampled" in Stats.DroppedByReason.
 //   - RequestsPerMinute -1: no pacing. The default paces to the documented 500 ingest
-//     requests a minute, a burst of 10 and then about 8 a second, so that a Flush of
-//     20,000 events (200 batches) takes some 24 s.
+//     requests a minute, and a new emitter starts at a fraction of that rate (it
+//     slow-starts): a Flush of 20,000 events tracked at once (200 batches) took four
+//     minutes.
 //   - A FlushInterval of 20ms and retry waits of 1ms to 10ms, so that a partial batch
 //     goes out at once and a retry after FailNext is quick.
 //
