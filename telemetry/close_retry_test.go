@@ -93,7 +93,7 @@ func TestCloseCatchesAServerThatCameBack(t *testing.T) {
 			if st.Sent != 2000 || len(srv.Ingested()) != 2000 {
 				t.Fatalf("delivered %d (server %d) of 2000: %v", st.Sent, len(srv.Ingested()), st)
 			}
-			if lag := done.Sub(time.Unix(0, upAt.Load())); lag > 2*time.Second {
+			if lag := done.Sub(time.Unix(0, upAt.Load())); lag > 3*time.Second { // 0.4 s on a quiet machine; 4.2-4.6 s before the fix; room for a loaded CI machine under -race
 				t.Fatalf("the backlog arrived %v after the server came back", lag)
 			} else {
 				t.Logf("backlog delivered %v after the server came back", lag.Round(time.Millisecond))
