@@ -358,12 +358,12 @@ func (r *results) sources() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "- `bench/results/latest.json` (%s): %s.", cmdRun, machineText(r.latest.Machine))
 	if s := r.latest.Machine.State; s != "" {
-		fmt.Fprintf(&b, " Machine state: %s.", strings.TrimSuffix(strings.TrimSpace(s), "."))
+		fmt.Fprintf(&b, " Machine state: %s.", strings.TrimRight(strings.TrimSpace(s), " ;."))
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "- `bench/results/gates.json` (%s): %s.", cmdGates, machineText(r.gates.Machine))
 	if s := r.gates.Machine.State; s != "" {
-		fmt.Fprintf(&b, " Machine state: %s.", strings.TrimSuffix(strings.TrimSpace(s), "."))
+		fmt.Fprintf(&b, " Machine state: %s.", strings.TrimRight(strings.TrimSpace(s), " ;."))
 	}
 	b.WriteString("\n")
 	m := r.hv.Machine
