@@ -33,7 +33,7 @@ type Blocking interface {
 // Cheap is implemented by inline gates whose Run costs a small, bounded
 // amount of CPU (no I/O, no walk of a value of any size): the RTB gates
 // and the latency gate. Timing such a gate alone would cost more than
-// running it (a clock read is 30-80 ns on common servers), so the engine
+// running it, so the engine
 // runs consecutive cheap gates as a batch: it reads the clock when the
 // batch starts and when it ends, and each gate of the batch reports an
 // equal share of the batch's time as its LatencyMS. The budget is checked

@@ -17,9 +17,8 @@
 //
 // The scanner was chosen by measurement over github.com/buger/jsonparser
 // and github.com/valyala/fastjson (bench/peers, BenchmarkRTBParse, same
-// rounds; the current figures are in bench/results/gates.json): as fast
-// as fastjson or faster, twice as fast as jsonparser on the fixtures, with
-// no allocation; it checks the types of
+// rounds; the figures are in docs/gates.md, from bench/results/gates.json),
+// with no allocation; it checks the types of
 // the fields it reads (fastjson's getters return zero for a wrong type)
 // and reports a typed error naming the field; its strings alias the input
 // rather than a parser's memory; and it adds no dependency. FuzzParseRequest
