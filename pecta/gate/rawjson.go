@@ -3,9 +3,9 @@ package gate
 import (
 	"bytes"
 	"sync"
-	"unicode/utf16"
-	"unicode/utf8"
 	"unsafe"
+
+	"github.com/pecta-ai/pecta-go/internal/jsonstr"
 )
 
 // json reads raw JSON: every string of the document, member names
@@ -42,7 +42,7 @@ func (w *walker) json(raw []byte) (stop bool) {
 		if buf == nil {
 			buf = scratchPool.Get().(*[]byte)
 		}
-		*buf = unescapeJSON((*buf)[:0], body)
+		*buf = jsonstr.Unescape((*buf)[:0], body)
 		if w.bytes(*buf) {
 			return true
 		}
@@ -87,73 +87,11 @@ func stringEnd(raw []byte, i int) (end int, esc bool) {
 
 func isHex4(b []byte) bool {
 	for _, c := range b {
-		if unhex(c) < 0 {
+		if jsonstr.Unhex(c) < 0 {
 			return false
 		}
 	}
 	return true
-}
-
-func unhex(c byte) rune {
-	switch {
-	case c >= '0' && c <= '9':
-		return rune(c - '0')
-	case c >= 'a' && c <= 'f':
-		return rune(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return rune(c-'A') + 10
-	}
-	return -1
-}
-
-func hex4(b []byte) rune {
-	return unhex(b[0])<<12 | unhex(b[1])<<8 | unhex(b[2])<<4 | unhex(b[3])
-}
-
-// unescapeJSON appends the decoded body of a valid JSON string to dst, as
-// encoding/json decodes it (a lone surrogate becomes U+FFFD).
-func unescapeJSON(dst, body []byte) []byte {
-	for i := 0; i < len(body); {
-		c := body[i]
-		if c != '\\' {
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		switch body[i+1] {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r := hex4(body[i+2:])
-			i += 6
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if i+6 <= len(body) && body[i] == '\\' && body[i+1] == 'u' {
-					r2 = hex4(body[i+2:])
-				}
-				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-					r = dec
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			dst = utf8.AppendRune(dst, r)
-			continue
-		default: // '"', '\\', '/'
-			dst = append(dst, body[i+1])
-		}
-		i += 2
-	}
-	return dst
 }
 
 // validJSON reports whether raw is exactly one JSON value (RFC 8259) with

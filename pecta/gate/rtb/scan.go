@@ -5,9 +5,9 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
 	"unsafe"
+
+	"github.com/pecta-ai/pecta-go/internal/jsonstr"
 )
 
 // scanner reads a JSON document in one pass: the fields the gates need are
@@ -146,7 +146,7 @@ func (s *scanner) rawStringAt() (body []byte, esc, ok bool) {
 					return nil, false, false
 				}
 				for _, h := range d[i+2 : i+6] {
-					if unhex(h) < 0 {
+					if jsonstr.Unhex(h) < 0 {
 						return nil, false, false
 					}
 				}
@@ -171,18 +171,6 @@ var stringSpecial = func() (t [256]bool) {
 	return t
 }()
 
-func unhex(c byte) rune {
-	switch {
-	case c >= '0' && c <= '9':
-		return rune(c - '0')
-	case c >= 'a' && c <= 'f':
-		return rune(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return rune(c-'A') + 10
-	}
-	return -1
-}
-
 // str consumes the string value at s.i (the caller has peeked its quote)
 // and returns it: an alias of the document when it has no escapes, else
 // unescaped into the scanner's buffer.
@@ -196,62 +184,10 @@ func (s *scanner) str() (string, bool) {
 	}
 	b := *s.buf
 	start := len(b)
-	b = unescape(b, body)
+	b = jsonstr.Unescape(b, body)
 	*s.buf = b
 	out := b[start:]
 	return unsafe.String(unsafe.SliceData(out), len(out)), true
-}
-
-// unescape appends the unescaped body (already validated) to dst. The
-// result is never longer than body, so dst (with room for the whole
-// document) never grows. Invalid surrogates become U+FFFD, as in
-// encoding/json.
-func unescape(dst, body []byte) []byte {
-	for i := 0; i < len(body); {
-		c := body[i]
-		if c != '\\' {
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		switch body[i+1] {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r := hex4(body[i+2:])
-			i += 6
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if i+6 <= len(body) && body[i] == '\\' && body[i+1] == 'u' {
-					r2 = hex4(body[i+2:])
-				}
-				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-					r = dec
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			dst = utf8.AppendRune(dst, r)
-			continue
-		default: // '"', '\\', '/'
-			dst = append(dst, body[i+1])
-		}
-		i += 2
-	}
-	return dst
-}
-
-func hex4(b []byte) rune {
-	return unhex(b[0])<<12 | unhex(b[1])<<8 | unhex(b[2])<<4 | unhex(b[3])
 }
 
 // number consumes a JSON number and returns its text.
@@ -343,7 +279,7 @@ func (s *scanner) key() ([]byte, bool) {
 	if esc {
 		b := *s.buf
 		start := len(b)
-		b = unescape(b, body)
+		b = jsonstr.Unescape(b, body)
 		*s.buf = b
 		return b[start:], true
 	}
